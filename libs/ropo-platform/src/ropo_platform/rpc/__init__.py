@@ -1,0 +1,32 @@
+"""gRPC plumbing: server bootstrap, interceptors, rich errors and client channels.
+
+The names most code needs::
+
+    from ropo_platform.rpc import RpcError, create_channel, run_service, service_full_name
+"""
+
+from ropo_platform.rpc.client import create_channel
+from ropo_platform.rpc.errors import RpcError, error_domain, status_for_error
+from ropo_platform.rpc.interceptors import REQUEST_ID_KEY, CallPolicy, ServerCallInterceptor
+from ropo_platform.rpc.server import (
+    PortInUseError,
+    RpcServer,
+    run_service,
+    serve,
+    service_full_name,
+)
+
+__all__ = [
+    "REQUEST_ID_KEY",
+    "CallPolicy",
+    "PortInUseError",
+    "RpcError",
+    "RpcServer",
+    "ServerCallInterceptor",
+    "create_channel",
+    "error_domain",
+    "run_service",
+    "serve",
+    "service_full_name",
+    "status_for_error",
+]
