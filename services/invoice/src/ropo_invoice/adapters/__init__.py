@@ -1,0 +1,1 @@
+"""What the invoice service calls out to: persistence, file formats, cryptography."""

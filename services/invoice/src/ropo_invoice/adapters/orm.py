@@ -1,0 +1,143 @@
+"""Database tables of the invoice service (SQLAlchemy Core).
+
+Core tables rather than a mapper keep the domain classes free of SQLAlchemy
+instrumentation; ``repository.py`` maps rows to domain objects explicitly.
+The Alembic migrations create exactly these tables (a test compares them).
+
+Money is stored as integer minor units plus the invoice's currency: exact, and
+the same on SQLite and PostgreSQL. Row amounts of invoice lines may have more
+decimals than a cent (unit prices); they are stored as decimal text, because
+SQLite has no exact NUMERIC and the lines are only shown, never summed in SQL.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from ropo_platform.db import UtcDateTime, make_metadata, messaging_tables
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact ``Decimal`` stored as its text form (portable, no float on SQLite)."""
+
+    impl = sa.String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise ValueError("DecimalText needs a finite Decimal")
+        return format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+metadata = make_metadata()
+
+#: outbox, inbox, dead_letter and request_log, shared definition from the platform.
+messaging = messaging_tables(metadata)
+
+_ID = 36  # UUID text
+_NAME = 200
+
+creditors = sa.Table(
+    "creditors",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("name", sa.String(_NAME), nullable=False),
+    sa.Column("business_id", sa.String(9), nullable=False, unique=True),
+    sa.Column("iban", sa.String(34), nullable=True),
+    sa.Column("bic", sa.String(11), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("creditor_id", sa.String(_ID), sa.ForeignKey("creditors.id"), nullable=False),
+    # Copied from the creditor so that lists and text search need no join.
+    sa.Column("creditor_name", sa.String(_NAME), nullable=False),
+    sa.Column("invoice_number", sa.String(20), nullable=False),
+    sa.Column("debtor_kind", sa.String(16), nullable=False),
+    sa.Column("debtor_name", sa.String(_NAME), nullable=False),
+    # persons/{key} or organizations/{business id}; NULL for an unidentified consumer.
+    sa.Column("debtor_party", sa.String(64), nullable=True),
+    # The henkilötunnus only encrypted (AES-GCM) and masked (DDMMYY-****); never clear.
+    sa.Column("debtor_national_id_ciphertext", sa.LargeBinary(), nullable=True),
+    sa.Column("debtor_national_id_masked", sa.String(11), nullable=True),
+    sa.Column("debtor_business_id", sa.String(9), nullable=True),
+    sa.Column("debtor_street", sa.Text(), nullable=False),  # lines joined by "\n"
+    sa.Column("debtor_postal_code", sa.String(16), nullable=False),
+    sa.Column("debtor_town", sa.String(100), nullable=False),
+    sa.Column("debtor_country_code", sa.String(2), nullable=False),
+    sa.Column("language", sa.String(2), nullable=False),
+    sa.Column("reference", sa.String(25), nullable=False),
+    sa.Column("reference_kind", sa.String(8), nullable=False),
+    sa.Column("case_number", sa.String(12), nullable=False, unique=True),
+    sa.Column("myropo_id", sa.String(12), nullable=False, unique=True),
+    sa.Column("issue_date", sa.Date(), nullable=False),
+    sa.Column("original_due_date", sa.Date(), nullable=False),
+    sa.Column("due_date", sa.Date(), nullable=False),
+    sa.Column("stage", sa.String(24), nullable=False),
+    sa.Column("paid_in_myropo", sa.Boolean(), nullable=False),
+    sa.Column("due_date_extension_count", sa.Integer(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # Derived from the ledger on every save, only for filtering (open_only) in SQL;
+    # amounts shown are always computed from ledger_components.
+    sa.Column("open_amount_minor", sa.BigInteger(), nullable=False),
+    sa.Column("payee_iban", sa.String(34), nullable=False),
+    sa.Column("payee_bic", sa.String(11), nullable=False),
+    sa.Column("paid_at", UtcDateTime(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    # Import idempotency: one invoice number per creditor.
+    sa.UniqueConstraint("creditor_id", "invoice_number"),
+)
+# MyRopo lists: a debtor's invoices by due date (newest first), keyset on (due_date, id).
+sa.Index(
+    "ix_invoices_debtor_party_due_date_id",
+    invoices.c.debtor_party,
+    invoices.c.due_date,
+    invoices.c.id,
+)
+sa.Index("ix_invoices_reference", invoices.c.reference)
+
+invoice_lines = sa.Table(
+    "invoice_lines",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("quantity", DecimalText(), nullable=True),
+    sa.Column("unit", sa.String(35), nullable=False),
+    sa.Column("unit_price", DecimalText(), nullable=True),
+    sa.Column("vat_rate_percent", DecimalText(), nullable=True),
+    sa.Column("net_amount", DecimalText(), nullable=True),
+    sa.Column("vat_amount", DecimalText(), nullable=True),
+    sa.Column("gross_amount", DecimalText(), nullable=True),
+    sa.PrimaryKeyConstraint("invoice_id", "position"),
+)
+
+ledger_components = sa.Table(
+    "ledger_components",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    # Order of charging; allocation and display follow it.
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+    sa.Column("paid_minor", sa.BigInteger(), nullable=False),
+    sa.Column("credited_minor", sa.BigInteger(), nullable=False),
+    sa.Column("charge_date", sa.Date(), nullable=False),
+    sa.UniqueConstraint("invoice_id", "position"),
+)

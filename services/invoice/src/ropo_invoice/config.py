@@ -1,0 +1,72 @@
+"""Configuration of the invoice service: the one module that reads the environment.
+
+Variables (prefix ``ROPO_INVOICE_``; see ``ropo_platform.config`` for the shared ones
+such as ``ROPO_ENV``, ``LOG_LEVEL``, ``LOG_FORMAT``, ``NATS_URL``):
+
+- ``ROPO_INVOICE_GRPC_PORT`` (50051), ``ROPO_INVOICE_METRICS_PORT`` (9101; the
+  worker uses ``ROPO_INVOICE_WORKER_METRICS_PORT``, 9111);
+- ``ROPO_INVOICE_DATABASE_URL`` (``sqlite+aiosqlite:///var/invoice.db``);
+- ``ROPO_INVOICE_PERSON_KEY_SECRET``: pseudonym secret shared with authorization and
+  the gateway (documented development default outside production);
+- ``ROPO_INVOICE_HETU_ENCRYPTION_KEY``: base64 of 32 bytes, the AES-256-GCM key of
+  stored henkilötunnus values. The development default below is public and is
+  refused when ``ROPO_ENV=production``;
+- ``ROPO_INVOICE_FINVOICE_MAX_BYTES``: largest accepted Finvoice message;
+- ``ROPO_INVOICE_MIGRATIONS_DIR``: Alembic scripts, when not next to the source tree.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import SettingsConfigDict
+from ropo_platform.config import Environment, ServiceSettings, load_settings
+
+# Public development key (base64 of 32 bytes): `make up` works without setup, and data
+# encrypted with it is demo data only. Production must set its own key.
+DEV_HETU_ENCRYPTION_KEY = base64.b64encode(b"ropo-invoice-dev-hetu-key-32byte").decode()
+HETU_KEY_BYTES = 32
+
+
+class InvoiceSettings(ServiceSettings):
+    """Settings of ``python -m ropo_invoice serve|worker|migrate``."""
+
+    model_config = SettingsConfigDict(env_prefix="ROPO_INVOICE_")
+
+    service_name: str = "invoice"
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+    metrics_port: int | None = Field(default=9101, ge=0, le=65535)
+    worker_metrics_port: int | None = Field(default=9111, ge=0, le=65535)
+    database_url: str = "sqlite+aiosqlite:///var/invoice.db"
+    hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
+    finvoice_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    #: Alembic scripts; empty = services/invoice/migrations next to the source tree.
+    migrations_dir: str = ""
+
+    @field_validator("hetu_encryption_key")
+    @classmethod
+    def _valid_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        try:
+            key = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64") from None
+        if len(key) != HETU_KEY_BYTES:
+            raise ValueError(f"must decode to {HETU_KEY_BYTES} bytes")
+        if (
+            info.data.get("environment") is Environment.PRODUCTION
+            and value.get_secret_value() == DEV_HETU_ENCRYPTION_KEY
+        ):
+            raise ValueError("the development default is not allowed when ROPO_ENV=production")
+        return value
+
+    @property
+    def hetu_encryption_key_bytes(self) -> bytes:
+        """The AES-256 key."""
+        return base64.b64decode(self.hetu_encryption_key.get_secret_value())
+
+
+def load_invoice_settings() -> InvoiceSettings:
+    """Settings from the environment; exits with one line per problem on bad config."""
+    return load_settings(InvoiceSettings)

@@ -1,0 +1,1 @@
+"""What calls the invoice service: the gRPC servicer (and later event subscriptions)."""

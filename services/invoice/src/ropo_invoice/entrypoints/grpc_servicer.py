@@ -1,0 +1,154 @@
+"""The gRPC servicer of ``ropo.invoice.v1.InvoiceService``.
+
+Thin: validate the request, call a use case, map the result. Domain errors are
+raised, not handled: the platform's interceptor turns them into
+``google.rpc.Status`` with ``ErrorInfo`` (domain ``invoice.ropo``) and
+``BadRequest``. Methods that later issues build answer ``UNIMPLEMENTED`` with
+the reason ``NOT_IMPLEMENTED_YET``; they are generated from the service
+descriptor, so a method added to the proto is covered without code here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
+from ropo_platform.errors import DomainError, Violations
+from ropo_platform.logging import get_logger
+from ropo_platform.rpc.errors import (
+    abort_with_status,
+    error_domain,
+    internal_status,
+    plain_status,
+    status_for_error,
+)
+
+from ropo_invoice.domain.party import Language
+from ropo_invoice.entrypoints import validation
+from ropo_invoice.entrypoints.proto_mapping import View, invoice_to_proto
+from ropo_invoice.service_layer.handlers import ImportFinvoice, InvoiceHandlers, ListInvoices
+
+_log = get_logger(__name__)
+
+SERVICE = invoice_service_pb2.DESCRIPTOR.services_by_name["InvoiceService"]
+DOMAIN = error_domain("invoice")
+NOT_IMPLEMENTED_YET = "NOT_IMPLEMENTED_YET"
+
+Context = Any  # grpc.aio.ServicerContext; grpc ships no type information
+
+
+class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
+    """Implements ImportFinvoice, ImportInvoices, GetInvoice and ListInvoices."""
+
+    def __init__(self, handlers: InvoiceHandlers) -> None:
+        self._handlers = handlers
+
+    async def ImportFinvoice(
+        self, request: invoice_service_pb2.ImportFinvoiceRequest, context: Context
+    ) -> invoice_service_pb2.ImportFinvoiceResponse:
+        violations = Violations()
+        validation.check_import(
+            violations,
+            request.request_id,
+            request.finvoice_xml,
+            request.original_document,
+            request.original_document_media_type,
+        )
+        violations.raise_if_any()
+        result = await self._handlers.import_finvoice(
+            ImportFinvoice(request.finvoice_xml, request.request_id)
+        )
+        return invoice_service_pb2.ImportFinvoiceResponse(
+            invoice=invoice_to_proto(result.invoice, Language.FI, View.FULL),
+            created=result.created,
+        )
+
+    async def ImportInvoices(
+        self,
+        request_iterator: AsyncIterator[invoice_service_pb2.ImportInvoicesRequest],
+        context: Context,
+    ) -> invoice_service_pb2.ImportInvoicesResponse:
+        # Each message in its own transaction: one bad invoice does not undo the others,
+        # and a client retrying the whole stream is safe (imports are idempotent).
+        response = invoice_service_pb2.ImportInvoicesResponse()
+        index = 0
+        async for item in request_iterator:
+            result = response.results.add(index=index)
+            try:
+                violations = Violations()
+                validation.check_import(
+                    violations,
+                    item.request_id,
+                    item.finvoice_xml,
+                    item.original_document,
+                    item.original_document_media_type,
+                )
+                violations.raise_if_any()
+                imported = await self._handlers.import_finvoice(
+                    ImportFinvoice(item.finvoice_xml, item.request_id)
+                )
+            except DomainError as error:
+                result.error.CopyFrom(status_for_error(error, domain=DOMAIN))
+                response.rejected_count += 1
+            except Exception:
+                _log.exception("bulk_import_item_failed", index=index)
+                result.error.CopyFrom(internal_status(domain=DOMAIN))
+                response.rejected_count += 1
+            else:
+                result.invoice = imported.invoice.resource_name
+                result.created = imported.created
+                if imported.created:
+                    response.created_count += 1
+                else:
+                    response.existing_count += 1
+            index += 1
+        return response
+
+    async def GetInvoice(
+        self, request: invoice_service_pb2.GetInvoiceRequest, context: Context
+    ) -> invoice_service_pb2.GetInvoiceResponse:
+        invoice_id, language, view = validation.check_get(request)
+        invoice = await self._handlers.get_invoice(invoice_id)
+        return invoice_service_pb2.GetInvoiceResponse(
+            invoice=invoice_to_proto(invoice, language, view)
+        )
+
+    async def ListInvoices(
+        self, request: invoice_service_pb2.ListInvoicesRequest, context: Context
+    ) -> invoice_service_pb2.ListInvoicesResponse:
+        invoice_filter, language, view = validation.check_list(request)
+        page = await self._handlers.list_invoices(
+            ListInvoices(
+                invoice_filter,
+                request.page_size,
+                request.page_token,
+                include_lines=view is View.FULL,
+            )
+        )
+        return invoice_service_pb2.ListInvoicesResponse(
+            invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
+            next_page_token=page.next_page_token,
+        )
+
+
+def _not_implemented_yet(method: str) -> Callable[..., Awaitable[None]]:
+    async def handler(self: InvoiceServicer, request: Any, context: Context) -> None:
+        status = plain_status(
+            grpc.StatusCode.UNIMPLEMENTED,
+            f"{SERVICE.full_name}/{method} is not implemented yet",
+            domain=DOMAIN,
+            reason=NOT_IMPLEMENTED_YET,
+        )
+        await abort_with_status(context, status)
+
+    handler.__name__ = method
+    handler.__doc__ = f"{method}: answers UNIMPLEMENTED (reason {NOT_IMPLEMENTED_YET}) for now."
+    return handler
+
+
+IMPLEMENTED = frozenset({"ImportFinvoice", "ImportInvoices", "GetInvoice", "ListInvoices"})
+NOT_IMPLEMENTED = tuple(m.name for m in SERVICE.methods if m.name not in IMPLEMENTED)
+for _method in NOT_IMPLEMENTED:
+    setattr(InvoiceServicer, _method, _not_implemented_yet(_method))

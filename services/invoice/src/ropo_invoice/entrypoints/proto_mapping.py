@@ -1,0 +1,149 @@
+"""Domain objects → ``ropo.invoice.v1`` messages (the wire shape of the gRPC API).
+
+Money goes out as ``google.type.Money`` exactly (via ``ropo_platform.money_proto``),
+dates as ``google.type.Date``, instants as ``Timestamp``. The debtor never carries
+the henkilötunnus: only its party name and masked form.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+
+from google.type import money_pb2, postal_address_pb2
+from ropo.invoice.v1 import invoice_pb2
+from ropo_platform.money_proto import money_to_proto
+
+from ropo_invoice.domain.ledger import LedgerComponent, component_label
+from ropo_invoice.domain.model import CREDITORS_PREFIX, Invoice, InvoiceLine
+from ropo_invoice.domain.party import Debtor, Language
+from ropo_invoice.service_layer.proto_values import (
+    component_type_to_proto,
+    date_to_proto,
+    debtor_kind_to_proto,
+    state_to_proto,
+    timestamp_to_proto,
+)
+
+_NANOS = Decimal(1_000_000_000)
+
+
+class View(Enum):
+    """How much of an invoice to put into a message (``InvoiceView``)."""
+
+    BASIC = "basic"
+    FULL = "full"
+
+
+def invoice_to_proto(invoice: Invoice, language: Language, view: View) -> invoice_pb2.Invoice:
+    """The ``Invoice`` message; ``FULL`` adds ledger components, lines and the address."""
+    ledger = invoice.ledger
+    message = invoice_pb2.Invoice(
+        name=invoice.resource_name,
+        invoice_number=invoice.invoice_number,
+        creditor=CREDITORS_PREFIX + invoice.creditor_id,
+        creditor_display_name=invoice.creditor_name,
+        debtor=debtor_to_proto(invoice.debtor, view),
+        reference=invoice.reference.value,
+        case_number=invoice.case_number.value,
+        myropo_id=invoice.myropo_id.value,
+        issue_date=date_to_proto(invoice.issue_date),
+        original_due_date=date_to_proto(invoice.original_due_date),
+        due_date=date_to_proto(invoice.due_date),
+        state=state_to_proto(invoice.stage),
+        paid_in_myropo=invoice.paid_in_myropo,
+        display_status=invoice.display_status(language),
+        capital=money_to_proto(ledger.capital),
+        open_capital=money_to_proto(ledger.open_capital),
+        open_amount=money_to_proto(ledger.open_amount),
+        total_amount=money_to_proto(ledger.total_amount),
+        # The virtual bank barcode comes with the invoice image (a later issue).
+        virtual_bank_barcode="",
+        payee_iban=invoice.payee_account.iban,
+        payee_bic=invoice.payee_account.bic,
+        due_date_extension_count=invoice.due_date_extension_count,
+        has_original_document=False,
+        create_time=timestamp_to_proto(invoice.created_at),
+        update_time=timestamp_to_proto(invoice.updated_at),
+    )
+    if invoice.paid_at is not None:
+        message.paid_time.CopyFrom(timestamp_to_proto(invoice.paid_at))
+    if view is View.FULL:
+        message.ledger_components.extend(
+            component_to_proto(component, language) for component in ledger.components
+        )
+        message.lines.extend(line_to_proto(line) for line in invoice.lines)
+    return message
+
+
+def debtor_to_proto(debtor: Debtor, view: View) -> invoice_pb2.Debtor:
+    """The debtor as others may see it: party name and masked identifier only."""
+    message = invoice_pb2.Debtor(
+        kind=debtor_kind_to_proto(debtor.kind),
+        display_name=debtor.name,
+        masked_identifier=debtor.masked_identifier,
+        party=debtor.party,
+        postal_code=debtor.address.postal_code,
+        language_code=debtor.language.value,
+    )
+    if view is View.FULL:
+        address = debtor.address
+        message.postal_address.CopyFrom(
+            postal_address_pb2.PostalAddress(
+                region_code=address.country_code,
+                language_code=debtor.language.value,
+                postal_code=address.postal_code,
+                locality=address.town,
+                address_lines=list(address.street_lines),
+                recipients=[debtor.name],
+            )
+        )
+    return message
+
+
+def component_to_proto(
+    component: LedgerComponent, language: Language
+) -> invoice_pb2.LedgerComponent:
+    """One ledger component with its derived open amount."""
+    return invoice_pb2.LedgerComponent(
+        type=component_type_to_proto(component.type),
+        display_name=component_label(component.type, language),
+        amount=money_to_proto(component.amount),
+        paid_amount=money_to_proto(component.paid_amount),
+        credited_amount=money_to_proto(component.credited_amount),
+        open_amount=money_to_proto(component.open_amount),
+        charge_date=date_to_proto(component.charge_date),
+    )
+
+
+def line_to_proto(line: InvoiceLine) -> invoice_pb2.InvoiceLine:
+    """One invoice row; row amounts may be finer than a cent (unit prices)."""
+    message = invoice_pb2.InvoiceLine(
+        description=line.description,
+        quantity=_decimal_text(line.quantity),
+        unit=line.unit,
+        vat_rate_percent=_decimal_text(line.vat_rate_percent),
+    )
+    for name in ("unit_price", "net_amount", "vat_amount", "gross_amount"):
+        value: Decimal | None = getattr(line, name)
+        if value is not None:
+            getattr(message, name).CopyFrom(decimal_money(value, line.currency))
+    return message
+
+
+def decimal_money(value: Decimal, currency: str) -> money_pb2.Money:
+    """An exact ``google.type.Money`` for a decimal with at most nine decimals."""
+    units = int(value)  # toward zero, so nanos share the sign as google.type.Money requires
+    nanos = (value - units) * _NANOS
+    if nanos != nanos.to_integral_value():
+        raise ValueError("google.type.Money carries at most nine decimals")
+    return money_pb2.Money(currency_code=currency, units=units, nanos=int(nanos))
+
+
+def _decimal_text(value: Decimal | None) -> str:
+    """``2``, ``1.5``, ``25.5``: plain decimal text without exponent or trailing zeros."""
+    if value is None:
+        return ""
+    normalized = value.normalize()
+    text = format(normalized, "f")
+    return text

@@ -1,0 +1,159 @@
+"""Validation of gRPC requests: shape and format of every field, before any use case runs.
+
+Everything wrong in one request is reported at once, as ``INVALID_ARGUMENT`` with
+``BadRequest`` field violations (``ropo_platform.errors.Violations``). Descriptions
+say what is expected and never echo the value: a debtor party or a free-text
+query could carry personal data.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from ropo.invoice.v1 import invoice_service_pb2
+from ropo_platform.errors import Violations
+from ropo_platform.pseudonym import is_person_key
+
+from ropo_invoice.domain.identifiers import BusinessId
+from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX
+from ropo_invoice.domain.party import ORGANIZATIONS_PREFIX, PERSONS_PREFIX, Language
+from ropo_invoice.entrypoints.proto_mapping import View
+from ropo_invoice.service_layer.pagination import MAX_PAGE_SIZE
+from ropo_invoice.service_layer.ports import InvoiceFilter
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+MAX_QUERY_LENGTH = 100
+_VIEWS: dict[int, View] = {
+    invoice_service_pb2.INVOICE_VIEW_BASIC: View.BASIC,
+    invoice_service_pb2.INVOICE_VIEW_FULL: View.FULL,
+}
+
+
+def resource_id(name: str, prefix: str) -> str | None:
+    """The id in ``{prefix}{id}`` (e.g. ``invoices/…``), or ``None`` when malformed."""
+    if not name.startswith(prefix):
+        return None
+    candidate = name.removeprefix(prefix)
+    return candidate if _ID.match(candidate) else None
+
+
+def check_request_id(violations: Violations, request_id: str) -> None:
+    """``request_id`` is optional; when given it must be a UUID (AIP-155)."""
+    if not request_id:
+        return
+    try:
+        uuid.UUID(request_id)
+    except ValueError:
+        violations.add("request_id", "must be a UUID")
+
+
+def check_language(violations: Violations, language_code: str) -> Language:
+    """Default ``fi``; otherwise one of fi, sv, en."""
+    if not language_code:
+        return Language.FI
+    try:
+        return Language.parse(language_code)
+    except ValueError:
+        violations.add("language_code", "must be one of fi, sv, en")
+        return Language.FI
+
+
+def check_view(violations: Violations, view: int, default: View) -> View:
+    """``INVOICE_VIEW_UNSPECIFIED`` → ``default``."""
+    if view == invoice_service_pb2.INVOICE_VIEW_UNSPECIFIED:
+        return default
+    found = _VIEWS.get(int(view))
+    if found is None:
+        violations.add("view", "is not a known InvoiceView")
+        return default
+    return found
+
+
+def is_debtor_party(party: str) -> bool:
+    """``persons/{key}`` with a pseudonymous key, or ``organizations/{business_id}``."""
+    if party.startswith(PERSONS_PREFIX):
+        return is_person_key(party.removeprefix(PERSONS_PREFIX))
+    if party.startswith(ORGANIZATIONS_PREFIX):
+        business_id = party.removeprefix(ORGANIZATIONS_PREFIX)
+        return (
+            BusinessId.is_valid(business_id) and BusinessId.parse(business_id).value == business_id
+        )
+    return False
+
+
+def check_import(
+    violations: Violations,
+    request_id: str,
+    finvoice_xml: bytes,
+    original_document: bytes,
+    media_type: str,
+) -> None:
+    """Fields of ``ImportFinvoiceRequest`` and of each ``ImportInvoicesRequest``."""
+    check_request_id(violations, request_id)
+    if not finvoice_xml:
+        violations.add("finvoice_xml", "is required")
+    if original_document or media_type:
+        # Stored documents come with the invoice image (a later issue); refusing is
+        # better than accepting a document and silently dropping it.
+        violations.add(
+            "original_document", "original invoice images are not accepted yet", "NOT_SUPPORTED_YET"
+        )
+
+
+def check_get(request: invoice_service_pb2.GetInvoiceRequest) -> tuple[str, Language, View]:
+    """``GetInvoiceRequest`` → (invoice id, language, view)."""
+    violations = Violations()
+    invoice_id = resource_id(request.name, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("name", 'must be "invoices/{invoice}"')
+    language = check_language(violations, request.language_code)
+    view = check_view(violations, request.view, View.FULL)
+    violations.raise_if_any()
+    assert invoice_id is not None
+    return invoice_id, language, view
+
+
+def check_list(
+    request: invoice_service_pb2.ListInvoicesRequest,
+) -> tuple[InvoiceFilter, Language, View]:
+    """``ListInvoicesRequest`` → (filter, language, view); page size and token are checked
+    by the use case (they belong to pagination)."""
+    violations = Violations()
+    if request.page_size < 0:
+        violations.add("page_size", "must not be negative")
+    ids: list[str] = []
+    if len(request.names) > MAX_PAGE_SIZE:
+        violations.add("names", f"must have at most {MAX_PAGE_SIZE} entries")
+    for index, name in enumerate(request.names):
+        invoice_id = resource_id(name, INVOICES_PREFIX)
+        if invoice_id is None:
+            violations.add(f"names[{index}]", 'must be "invoices/{invoice}"')
+        else:
+            ids.append(invoice_id)
+    if request.debtor_party and not is_debtor_party(request.debtor_party):
+        violations.add("debtor_party", 'must be "persons/{key}" or "organizations/{business_id}"')
+    if not request.names and not request.debtor_party:
+        violations.add("debtor_party", "set debtor_party or names")
+    creditor_id = ""
+    if request.creditor:
+        creditor_id = resource_id(request.creditor, CREDITORS_PREFIX) or ""
+        if not creditor_id:
+            violations.add("creditor", 'must be "creditors/{creditor}"')
+    if request.open_only and request.closed_only:
+        violations.add("closed_only", "cannot be combined with open_only")
+    query = request.query.strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        violations.add("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+    language = check_language(violations, request.language_code)
+    view = check_view(violations, request.view, View.BASIC)
+    violations.raise_if_any()
+    invoice_filter = InvoiceFilter(
+        invoice_ids=tuple(dict.fromkeys(ids)) if request.names else None,
+        debtor_party=request.debtor_party,
+        creditor_id=creditor_id,
+        open_only=request.open_only,
+        closed_only=request.closed_only,
+        text=query,
+    )
+    return invoice_filter, language, view

@@ -1,0 +1,1 @@
+"""Use cases of the invoice service: handlers, unit of work, ports and event mapping."""

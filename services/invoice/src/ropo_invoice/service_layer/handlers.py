@@ -1,0 +1,196 @@
+"""Use cases of the invoice service.
+
+``InvoiceHandlers`` holds the dependencies (``bootstrap`` wires real ones,
+unit tests fakes) and offers one coroutine per use case. Every mutating use
+case runs in its own unit of work; the integration events of the change go to
+the outbox in the same transaction (see ``unit_of_work``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ropo_platform.db.types import utcnow
+from ropo_platform.errors import Aborted
+from ropo_platform.logging import get_logger
+
+from ropo_invoice.domain.commands import IncomingDebtor, RegisterInvoice
+from ropo_invoice.domain.errors import InvoiceNotFound
+from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.party import Debtor, DebtorKind, NationalIdProtector
+from ropo_invoice.service_layer.pagination import (
+    decode_page_token,
+    effective_page_size,
+    encode_page_token,
+)
+from ropo_invoice.service_layer.ports import Conflict, InvoiceCursor, InvoiceFilter
+from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
+
+_log = get_logger(__name__)
+
+Clock = Callable[[], datetime]
+FinvoiceParser = Callable[[bytes], RegisterInvoice]
+
+IMPORT_FINVOICE = "ropo.invoice.v1.InvoiceService/ImportFinvoice"
+#: A conflict means another transaction won a race (same invoice imported twice at
+#: once) or a random id collided; a fresh attempt resolves both.
+MAX_IMPORT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFinvoice:
+    """Import one Finvoice message; ``request_id`` (optional) makes retries replay."""
+
+    finvoice_xml: bytes
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """The stored invoice and whether this call created it."""
+
+    invoice: Invoice
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListInvoices:
+    """A page of invoices matching ``invoice_filter``."""
+
+    invoice_filter: InvoiceFilter
+    page_size: int = 0
+    page_token: str = ""
+    include_lines: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePage:
+    """One page and the token of the next (empty on the last page)."""
+
+    invoices: Sequence[Invoice]
+    next_page_token: str = ""
+
+
+@dataclass(slots=True)
+class InvoiceHandlers:
+    """The use cases, with their dependencies."""
+
+    uow: UnitOfWorkFactory
+    protector: NationalIdProtector
+    parse_finvoice: FinvoiceParser
+    clock: Clock = field(default=utcnow)
+
+    # ------------------------------------------------------------------ import
+
+    async def import_finvoice(self, command: ImportFinvoice) -> ImportResult:
+        """Register the invoice in the message, or return the one already registered for
+        the same creditor and invoice number (``created=False``)."""
+        register = self.parse_finvoice(command.finvoice_xml)
+        fingerprint = hashlib.sha256(command.finvoice_xml).hexdigest()
+        for attempt in range(1, MAX_IMPORT_ATTEMPTS + 1):
+            try:
+                async with self.uow() as uow:
+                    if command.request_id:
+                        stored = await uow.requests.find(
+                            IMPORT_FINVOICE, command.request_id, fingerprint
+                        )
+                        if stored is not None:
+                            return await _replay(uow, stored)
+                    result = await self._register(uow, register)
+                    if command.request_id:
+                        await uow.requests.record(
+                            IMPORT_FINVOICE, command.request_id, fingerprint, _result_record(result)
+                        )
+                    await uow.commit()
+                # Resource names only: never the debtor's name or identity code.
+                _log.info(
+                    "invoice_imported",
+                    invoice=result.invoice.resource_name,
+                    creditor=f"creditors/{result.invoice.creditor_id}",
+                    created=result.created,
+                    source_format=register.source_format,
+                )
+                return result
+            except Conflict:
+                if attempt == MAX_IMPORT_ATTEMPTS:
+                    raise Aborted(
+                        "IMPORT_CONFLICT", "the import collided with a concurrent change; retry"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _register(self, uow: AbstractUnitOfWork, command: RegisterInvoice) -> ImportResult:
+        now = self.clock()
+        incoming = command.creditor
+        creditor = await uow.creditors.get_by_business_id(incoming.business_id)
+        if creditor is None:
+            creditor = Creditor.register(incoming.name, incoming.business_id, incoming.account, now)
+            uow.creditors.add(creditor)
+        existing = await uow.invoices.get_by_number(creditor.id, command.invoice_number)
+        if existing is not None:
+            return ImportResult(existing, created=False)
+        invoice = Invoice.register(
+            creditor=creditor,
+            invoice_number=command.invoice_number,
+            debtor=self._debtor(command.debtor, command),
+            reference=command.reference,
+            issue_date=command.issue_date,
+            due_date=command.due_date,
+            capital=command.amount_due,
+            payee_account=incoming.account,
+            now=now,
+            lines=command.lines,
+        )
+        uow.invoices.add(invoice)
+        return ImportResult(invoice, created=True)
+
+    def _debtor(self, incoming: IncomingDebtor, command: RegisterInvoice) -> Debtor:
+        if incoming.kind is DebtorKind.ORGANIZATION:
+            return Debtor.organization(
+                incoming.name, incoming.address, incoming.business_id, command.language
+            )
+        # The only place the clear henkilötunnus is used: it leaves as ciphertext + key.
+        protected = self.protector.protect(incoming.national_id) if incoming.national_id else None
+        return Debtor.person(incoming.name, incoming.address, command.language, protected)
+
+    # ------------------------------------------------------------------ queries
+
+    async def get_invoice(self, invoice_id: str) -> Invoice:
+        """The invoice with ``invoice_id``; ``InvoiceNotFound`` otherwise."""
+        async with self.uow(read_only=True) as uow:
+            invoice = await uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise InvoiceNotFound(f"invoices/{invoice_id}")
+        return invoice
+
+    async def list_invoices(self, query: ListInvoices) -> InvoicePage:
+        """A page of invoices, newest due date first (then id), keyset-paginated."""
+        page_size = effective_page_size(query.page_size)
+        after = decode_page_token(query.page_token, query.invoice_filter)
+        async with self.uow(read_only=True) as uow:
+            # One extra row tells whether another page exists without a COUNT.
+            found = await uow.invoices.list(
+                query.invoice_filter, after, page_size + 1, include_lines=query.include_lines
+            )
+        page = list(found[:page_size])
+        token = ""
+        if len(found) > page_size:
+            last = page[-1]
+            token = encode_page_token(InvoiceCursor(last.due_date, last.id), query.invoice_filter)
+        return InvoicePage(page, token)
+
+
+def _result_record(result: ImportResult) -> bytes:
+    # The replay record holds ids only; the response is rebuilt from the stored invoice.
+    return json.dumps({"invoice": result.invoice.id, "created": result.created}).encode()
+
+
+async def _replay(uow: AbstractUnitOfWork, stored: bytes) -> ImportResult:
+    record = json.loads(stored)
+    invoice = await uow.invoices.get(str(record["invoice"]))
+    if invoice is None:  # pragma: no cover - invoices are never deleted
+        raise InvoiceNotFound(f"invoices/{record['invoice']}")
+    return ImportResult(invoice, created=bool(record["created"]))
