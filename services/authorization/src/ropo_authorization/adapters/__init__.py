@@ -1,0 +1,1 @@
+"""What the authorization service calls out to: its database."""

@@ -1,0 +1,1 @@
+"""Pure model of invoice access: subjects, ownership, actions and the access rules (no I/O)."""

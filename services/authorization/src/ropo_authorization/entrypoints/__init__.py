@@ -1,0 +1,1 @@
+"""What calls the authorization service: its gRPC servicer and its event subscriptions."""

@@ -1,0 +1,1 @@
+"""Use cases of the authorization service and the ports they need."""

@@ -1,0 +1,1 @@
+"""What calls the chat service: its gRPC servicer (and, later, event subscriptions)."""

@@ -1,0 +1,1 @@
+"""What calls the refund service: its gRPC servicer (and, later, event subscriptions)."""

@@ -1,0 +1,1 @@
+"""Use cases of the refund service; issue 7 (refunds) fills it."""
