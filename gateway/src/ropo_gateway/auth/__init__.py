@@ -1,0 +1,1 @@
+"""Authentication of MyRopo customers: OIDC relying party, server-side sessions, CSRF."""

@@ -1,0 +1,1 @@
+"""Async gRPC clients of the services the gateway calls (deadlines, tracing, request ids)."""

@@ -1,0 +1,135 @@
+"""Gateway configuration: environment variables ``ROPO_GATEWAY_*`` (the one module that reads them).
+
+Besides the fields below, ``ServiceSettings`` contributes ``ROPO_ENV``,
+``ROPO_GATEWAY_LOG_LEVEL``, ``ROPO_GATEWAY_LOG_FORMAT``, ``ROPO_GATEWAY_PERSON_KEY_SECRET``
+(same value as in invoice and authorization; dev default refused in production),
+``ROPO_GATEWAY_DATABASE_URL`` (default ``sqlite+aiosqlite:///var/gateway.db``) and the
+standard ``OTEL_*`` variables.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import SettingsConfigDict
+from ropo_platform.config import Environment, ServiceSettings, load_settings
+
+# Development default of the OIDC client secret; the sandbox identity broker
+# accepts the same value when it runs in development (see tools/ropo_dev).
+DEV_OIDC_CLIENT_SECRET = "myropo-gateway-dev-secret"  # noqa: S105
+
+# FTN levels of assurance: "substantial" (loa2) and "high" (loa3) both suffice for MyRopo.
+FTN_ACR_SUBSTANTIAL = "http://ftn.ficora.fi/2017/loa2"
+FTN_ACR_HIGH = "http://ftn.ficora.fi/2017/loa3"
+
+TokenAuthMethod = Literal["client_secret_basic", "client_secret_post"]
+
+
+class GatewaySettings(ServiceSettings):
+    """Everything the gateway process needs; see the module docstring for inherited fields."""
+
+    model_config = SettingsConfigDict(env_prefix="ROPO_GATEWAY_")
+
+    service_name: str = "gateway"
+
+    # --- HTTP listener and public address -------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    #: The URL browsers use to reach the gateway; the OIDC redirect URI is derived from it.
+    public_url: str = "http://localhost:8080"
+    #: False only for plain-http test clients: drops ``Secure`` and the ``__Host-`` prefix.
+    cookie_secure: bool = True
+
+    # --- OpenID Connect relying party -------------------------------------------------------
+    oidc_issuer: str = "http://localhost:8090/idp"
+    oidc_client_id: str = "myropo-gateway"
+    oidc_client_secret: SecretStr = SecretStr(DEV_OIDC_CLIENT_SECRET)
+    oidc_token_auth_method: TokenAuthMethod = "client_secret_basic"  # noqa: S105 - not a secret
+    oidc_scopes: str = "openid profile"
+    #: ``acr`` values accepted in the ID token (strong identification, at least substantial).
+    oidc_acr_values: list[str] = Field(default_factory=lambda: [FTN_ACR_SUBSTANTIAL, FTN_ACR_HIGH])
+    #: Signature algorithms accepted for ID tokens (never ``none`` or an HMAC).
+    oidc_signing_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256", "PS256"])
+    oidc_clock_leeway_seconds: int = Field(default=60, ge=0, le=300)
+    #: An ID token issued longer ago than this is refused even if not yet expired.
+    oidc_max_token_age_seconds: int = Field(default=600, gt=0)
+    oidc_http_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: How long discovery metadata and the JWKS are cached.
+    oidc_metadata_ttl_seconds: int = Field(default=3600, gt=0)
+
+    # --- sessions ---------------------------------------------------------------------------
+    session_idle_timeout_seconds: int = Field(default=15 * 60, gt=0)
+    session_absolute_timeout_seconds: int = Field(default=8 * 60 * 60, gt=0)
+    #: Lifetime of the pre-login record (state, nonce, PKCE verifier).
+    login_flow_timeout_seconds: int = Field(default=10 * 60, gt=0)
+
+    # --- gRPC peers -------------------------------------------------------------------------
+    invoice_addr: str = "127.0.0.1:50051"
+    payment_addr: str = "127.0.0.1:50052"
+    authorization_addr: str = "127.0.0.1:50053"
+    refund_addr: str = "127.0.0.1:50054"
+    chat_addr: str = "127.0.0.1:50055"
+    #: Deadline of every outgoing gRPC call.
+    rpc_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    #: Upper bound on invoices listed on the first page (pagination loop guard).
+    dashboard_max_invoices: int = Field(default=500, gt=0, le=5000)
+
+    #: Alembic scripts of the gateway database; empty = gateway/migrations beside the sources.
+    migrations_dir: str = ""
+
+    @field_validator("public_url", "oidc_issuer")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("oidc_signing_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        # HS* would let anyone holding the client secret (or a public key used as
+        # an HMAC key) mint tokens; "none" needs no comment.
+        bad = [alg for alg in value if alg.lower() == "none" or alg.upper().startswith("HS")]
+        if bad or not value:
+            raise ValueError("only asymmetric signature algorithms are allowed")
+        return value
+
+    @field_validator("oidc_client_secret")
+    @classmethod
+    def _client_secret_fit(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if (
+            info.data.get("environment") is Environment.PRODUCTION
+            and value.get_secret_value() == DEV_OIDC_CLIENT_SECRET
+        ):
+            raise ValueError("the development default is not allowed when ROPO_ENV=production")
+        return value
+
+    @field_validator("cookie_secure")
+    @classmethod
+    def _secure_in_production(cls, value: bool, info: ValidationInfo) -> bool:
+        if info.data.get("environment") is Environment.PRODUCTION and not value:
+            raise ValueError("must be true when ROPO_ENV=production")
+        return value
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where the identity broker sends the browser back (registered with the broker)."""
+        return f"{self.public_url}/auth/callback"
+
+    @property
+    def session_cookie_name(self) -> str:
+        """``__Host-`` prefixed when secure: browsers then refuse Domain and non-/ Path."""
+        return "__Host-ropo_session" if self.cookie_secure else "ropo_session"
+
+    @property
+    def login_cookie_name(self) -> str:
+        """Cookie that binds the pre-login record to the browser that started the login."""
+        return "__Host-ropo_login" if self.cookie_secure else "ropo_login"
+
+
+def get_settings() -> GatewaySettings:
+    """Read the environment once; exits with readable lines on bad configuration."""
+    return load_settings(GatewaySettings)

@@ -1,0 +1,1 @@
+"""MyRopo, the customer channel: first page (Laskut, Arkisto) and its JSON API."""

@@ -1,0 +1,117 @@
+"""The gateway's long-lived parts, built once per process (the one place that wires them).
+
+``Runtime`` holds the database, the session manager, the OIDC client with its
+HTTP client, and one gRPC channel per peer. Tests build it with another HTTP
+transport (a fake identity broker) or another clock; nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Final
+
+import grpc.aio
+import httpx
+from ropo_platform.db import Database
+
+from ropo_gateway.auth.oidc import OidcClient, OidcConfig
+from ropo_gateway.auth.sessions import Clock, SessionManager, SessionPolicy, utc_now
+from ropo_gateway.clients.authorization import AuthorizationClient
+from ropo_gateway.clients.base import open_channel
+from ropo_gateway.clients.invoices import InvoiceClient
+from ropo_gateway.config import GatewaySettings
+from ropo_gateway.storage.session_store import SqlSessionStore
+
+# gateway/migrations beside the package sources (src/ropo_gateway → ../../migrations).
+DEFAULT_MIGRATIONS_DIR: Final = Path(__file__).resolve().parents[2] / "migrations"
+
+INVOICE_SERVICE: Final = "ropo.invoice.v1.InvoiceService"
+AUTHORIZATION_SERVICE: Final = "ropo.authorization.v1.AuthorizationService"
+
+
+def migrations_dir(settings: GatewaySettings) -> Path:
+    """Where the Alembic scripts are (``ROPO_GATEWAY_MIGRATIONS_DIR`` or the source tree)."""
+    return Path(settings.migrations_dir) if settings.migrations_dir else DEFAULT_MIGRATIONS_DIR
+
+
+def oidc_config(settings: GatewaySettings) -> OidcConfig:
+    """The relying-party configuration derived from the settings."""
+    return OidcConfig(
+        issuer=settings.oidc_issuer,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret.get_secret_value(),
+        redirect_uri=settings.redirect_uri,
+        scopes=settings.oidc_scopes,
+        acr_values=tuple(settings.oidc_acr_values),
+        algorithms=tuple(settings.oidc_signing_algorithms),
+        token_auth_method=settings.oidc_token_auth_method,
+        leeway_seconds=settings.oidc_clock_leeway_seconds,
+        max_token_age_seconds=settings.oidc_max_token_age_seconds,
+        metadata_ttl=timedelta(seconds=settings.oidc_metadata_ttl_seconds),
+    )
+
+
+def session_policy(settings: GatewaySettings) -> SessionPolicy:
+    return SessionPolicy(
+        idle_timeout=timedelta(seconds=settings.session_idle_timeout_seconds),
+        absolute_timeout=timedelta(seconds=settings.session_absolute_timeout_seconds),
+        login_flow_timeout=timedelta(seconds=settings.login_flow_timeout_seconds),
+    )
+
+
+@dataclass
+class Runtime:
+    """Process-wide dependencies of the request handlers."""
+
+    settings: GatewaySettings
+    database: Database
+    sessions: SessionManager
+    http: httpx.AsyncClient
+    oidc: OidcClient
+    invoices: InvoiceClient
+    authorization: AuthorizationClient
+    #: Logical peer name → channel (also used by the readiness probe).
+    channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
+
+    @property
+    def person_key_secret(self) -> bytes:
+        return self.settings.person_key_secret_bytes
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+        await self.http.aclose()
+        await self.database.dispose()
+
+
+def build_runtime(
+    settings: GatewaySettings,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = utc_now,
+) -> Runtime:
+    """Wire the real implementations (no I/O happens until the first request)."""
+    database = Database(settings.database_url)
+    http = httpx.AsyncClient(
+        transport=http_transport,
+        timeout=settings.oidc_http_timeout_seconds,
+        follow_redirects=False,
+        headers={"User-Agent": "ropo-gateway"},
+    )
+    timeout = settings.rpc_timeout_seconds
+    channels = {
+        "invoice": open_channel(settings.invoice_addr, timeout),
+        "authorization": open_channel(settings.authorization_addr, timeout),
+    }
+    return Runtime(
+        settings=settings,
+        database=database,
+        sessions=SessionManager(SqlSessionStore(database), session_policy(settings), clock),
+        http=http,
+        oidc=OidcClient(http, oidc_config(settings), clock),
+        invoices=InvoiceClient(channels["invoice"], timeout),
+        authorization=AuthorizationClient(channels["authorization"], timeout),
+        channels=channels,
+    )

@@ -1,0 +1,1 @@
+"""Gateway-owned state in its own database: sessions and login flows (audit log later)."""

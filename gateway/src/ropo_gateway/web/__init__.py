@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by all channels: middleware, templates, cookies, operations endpoints."""
