@@ -29,7 +29,9 @@ CHROMIUM_ARGS = [
 __all__ = ["browser", "stack"]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in
+# this thread while it is open, and every async test after it would then fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """A headless Chromium (the distribution's binary: Playwright cannot download one here)."""
     if not CHROMIUM.exists():
