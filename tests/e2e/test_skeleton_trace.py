@@ -40,7 +40,7 @@ from ropo_invoice.entrypoints.worker import run_worker as run_invoice_worker
 from ropo_platform.db.migrations import upgrade_to_head_async
 from ropo_platform.pseudonym import person_key
 from ropo_platform.rpc import RpcServer, create_channel
-from ropo_platform.testing import NatsServer, eventually
+from ropo_platform.testing import NatsServer, eventually, finished_spans
 from ropo_sandbox.demo.finvoice import finvoice_xml
 from ropo_sandbox.demo.generator import generate
 from ropo_sandbox.persons import person_by_id
@@ -234,7 +234,16 @@ async def test_a_myropo_page_is_one_trace_from_gateway_to_both_databases(
     assert response.status_code == 200
     assert [i["name"] for i in response.json()["invoices"]] == [stored.invoice.name]
 
-    spans = in_memory_spans.get_finished_spans()
+    expected_servers = {
+        f"{AUTHORIZATION_SERVICE}/ListAccessibleInvoices",
+        f"{INVOICE_SERVICE}/ListInvoices",
+    }
+
+    def servers_finished(spans: Sequence[ReadableSpan]) -> bool:
+        ended = {s.name.lstrip("/") for s in spans if s.kind == SpanKind.SERVER}
+        return expected_servers <= ended
+
+    spans = await finished_spans(in_memory_spans, servers_finished)
     roots = [s for s in spans if s.kind == SpanKind.SERVER and s.parent is None]
     assert [s.name for s in roots] == ["GET /api/myropo/v1/invoices"], [s.name for s in spans]
     page = roots[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import grpc
@@ -27,6 +27,7 @@ from ropo_platform.telemetry import (
     inject_headers,
     instrument_sqlalchemy,
 )
+from ropo_platform.testing import finished_spans
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from test_rpc_support import SECRET_HETU, method, register
@@ -43,7 +44,7 @@ async def channel() -> AsyncIterator[Any]:
     await server.stop(grace=0.2)
 
 
-def _by_kind(spans: tuple[ReadableSpan, ...], kind: SpanKind) -> list[ReadableSpan]:
+def _by_kind(spans: Sequence[ReadableSpan], kind: SpanKind) -> list[ReadableSpan]:
     return [span for span in spans if span.kind == kind]
 
 
@@ -77,7 +78,7 @@ async def test_grpc_call_is_one_trace_from_client_to_server_with_log_correlation
             await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
     finally:
         reset_logging()
-    spans = in_memory_spans.get_finished_spans()
+    spans = await finished_spans(in_memory_spans, lambda s: bool(_by_kind(s, SpanKind.SERVER)))
     (server_span,) = _by_kind(spans, SpanKind.SERVER)  # health checks are not traced
     client_spans = _by_kind(spans, SpanKind.CLIENT)
     trace_id = root.get_span_context().trace_id
@@ -103,7 +104,7 @@ async def test_no_henkilotunnus_in_spans_of_a_failing_call(
 ) -> None:
     with pytest.raises(grpc.aio.AioRpcError):
         await channel.unary_unary(method("Echo"))(b"boom")
-    spans = in_memory_spans.get_finished_spans()
+    spans = await finished_spans(in_memory_spans, lambda s: bool(_by_kind(s, SpanKind.SERVER)))
     server_span = _by_kind(spans, SpanKind.SERVER)[0]
     assert server_span.status.status_code == StatusCode.ERROR
     for span in spans:

@@ -11,7 +11,9 @@ code can use the pure modules without pulling in gRPC, SQLAlchemy or NATS):
 - ``errors``     domain error types and the ``Violations`` builder (pure, no gRPC)
 - ``money``      the ``Money`` value object (pure); ``money_proto`` converts to google.type.Money
 - ``pseudonym``  ``person_key`` / ``person_party``
-- ``rpc``        gRPC server bootstrap, interceptors, error mapping, client channels
+- ``rpc``        gRPC server bootstrap, interceptors, error mapping, client channels,
+                 ``answer_unimplemented`` for methods a later feature fills in
+- ``service_main`` ``ServiceCommands``: the ``serve|worker|migrate`` command line
 - ``db``, ``messaging``, ``faults``, ``testing``: persistence, outbox/inbox and
   JetStream, crash-point injection, shared pytest fixtures
 """

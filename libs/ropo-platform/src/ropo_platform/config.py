@@ -8,6 +8,7 @@ variable prefix and its defaults::
         service_name: str = "invoice"
         grpc_port: int = 50051
         metrics_port: int | None = 9101
+        worker_metrics_port: int | None = 9111
 
     settings = load_settings(InvoiceSettings)   # exits with readable lines on bad config
 
@@ -69,6 +70,7 @@ class ServiceSettings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0  # 0 = any free port (tests); services set their own default
     metrics_port: int | None = None  # None (or "", "off") = no metrics endpoint
+    worker_metrics_port: int | None = None  # the same for the ``worker`` role
     database_url: str = ""
     nats_url: str = "nats://127.0.0.1:14222"
     log_level: LogLevel = "INFO"
@@ -83,6 +85,8 @@ class ServiceSettings(BaseSettings):
     )
     shutdown_grace_seconds: float = 10.0
     person_key_secret: SecretStr = SecretStr(DEV_PERSON_KEY_SECRET)
+    #: Alembic scripts; empty = ``services/<ctx>/migrations`` beside the source tree.
+    migrations_dir: str = ""
 
     # Constraints live in validators, not in Field(...): a subclass that only
     # changes a default (`grpc_port: int = 50051`) replaces the Field and would
@@ -94,14 +98,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must be lower-case letters, digits and dashes, starting with a-z")
         return value
 
-    @field_validator("metrics_port", mode="before")
+    @field_validator("metrics_port", "worker_metrics_port", mode="before")
     @classmethod
     def _empty_means_off(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().lower() in {"", "off", "none"}:
             return None
         return value
 
-    @field_validator("grpc_port", "metrics_port")
+    @field_validator("grpc_port", "metrics_port", "worker_metrics_port")
     @classmethod
     def _check_port(cls, value: int | None) -> int | None:
         if value is not None and not 0 <= value <= 65535:

@@ -4,7 +4,7 @@ Variables (prefix ``ROPO_INVOICE_``; see ``ropo_platform.config`` for the shared
 such as ``ROPO_ENV``, ``LOG_LEVEL``, ``LOG_FORMAT``, ``NATS_URL``):
 
 - ``ROPO_INVOICE_GRPC_PORT`` (50051), ``ROPO_INVOICE_METRICS_PORT`` (9101; the
-  worker uses ``ROPO_INVOICE_WORKER_METRICS_PORT``, 9111);
+  worker uses ``ROPO_INVOICE_WORKER_METRICS_PORT``, 9111; "off" disables either);
 - ``ROPO_INVOICE_DATABASE_URL`` (``sqlite+aiosqlite:///var/invoice.db``);
 - ``ROPO_INVOICE_PERSON_KEY_SECRET``: pseudonym secret shared with authorization and
   the gateway (documented development default outside production);
@@ -38,12 +38,10 @@ class InvoiceSettings(ServiceSettings):
     service_name: str = "invoice"
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     metrics_port: int | None = Field(default=9101, ge=0, le=65535)
-    worker_metrics_port: int | None = Field(default=9111, ge=0, le=65535)
+    worker_metrics_port: int | None = 9111
     database_url: str = "sqlite+aiosqlite:///var/invoice.db"
     hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
     finvoice_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
-    #: Alembic scripts; empty = services/invoice/migrations next to the source tree.
-    migrations_dir: str = ""
 
     @field_validator("hetu_encryption_key")
     @classmethod

@@ -12,9 +12,6 @@ Variables (prefix ``ROPO_PAYMENT_``; the shared ones such as ``ROPO_ENV``,
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import field_validator
 from pydantic_settings import SettingsConfigDict
 from ropo_platform.config import ServiceSettings, load_settings
 
@@ -29,18 +26,6 @@ class PaymentSettings(ServiceSettings):
     metrics_port: int | None = 9102
     worker_metrics_port: int | None = 9112
     database_url: str = "sqlite+aiosqlite:///var/payment.db"
-    migrations_dir: str = ""
-
-    @field_validator("worker_metrics_port", mode="before")
-    @classmethod
-    def _worker_metrics_port(cls, value: Any) -> Any:
-        # Same rules as metrics_port: "", "off" or "none" switch it off.
-        return ServiceSettings._empty_means_off(value)
-
-    @field_validator("worker_metrics_port")
-    @classmethod
-    def _worker_metrics_port_range(cls, value: int | None) -> int | None:
-        return ServiceSettings._check_port(value)
 
 
 def load_payment_settings() -> PaymentSettings:

@@ -9,6 +9,8 @@ A service's ``migrations/env.py`` is three lines::
 and ``python -m ropo_invoice migrate`` calls
 ``upgrade_to_head(settings.database_url, MIGRATIONS_DIR)``. No ``alembic.ini`` is
 needed: the configuration is built here from the URL and the folder.
+``locate_migrations`` finds that folder: ``services/<ctx>/migrations`` beside the
+package's ``src`` (DESIGN §2), or ``ROPO_<CTX>_MIGRATIONS_DIR`` when set.
 """
 
 from __future__ import annotations
@@ -32,6 +34,32 @@ from ropo_platform.db.engine import EngineOptions, create_engine, is_sqlite
 # Key under ``Config.attributes`` for an already open (sync) connection; lets a
 # caller run migrations inside its own connection (e.g. tests).
 CONNECTION_ATTRIBUTE = "connection"
+
+
+class MigrationsNotFound(RuntimeError):
+    """The migrations folder is not where it should be."""
+
+
+def locate_migrations(
+    package_file: str | Path, configured: str | Path | None, context: str
+) -> Path:
+    """The folder with ``env.py`` and ``versions/`` of service ``context``.
+
+    ``configured`` (``ROPO_<CTX>_MIGRATIONS_DIR``) wins, e.g. in an image with
+    another layout; otherwise ``migrations`` beside the ``src`` folder that holds
+    the package whose ``__init__.py`` is ``package_file``
+    (``services/<ctx>/src/ropo_<ctx>/__init__.py`` → ``services/<ctx>/migrations``).
+    Raises ``MigrationsNotFound`` naming the folder and the variable.
+    """
+    if configured:
+        candidate = Path(configured)
+    else:
+        candidate = Path(package_file).resolve().parent.parent.parent / "migrations"
+    if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
+        return candidate
+    raise MigrationsNotFound(
+        f"{context} migrations not found at {candidate} (set ROPO_{context.upper()}_MIGRATIONS_DIR)"
+    )
 
 
 def alembic_config(database_url: str, migrations_dir: str | Path) -> Config:
@@ -138,9 +166,11 @@ def run_migrations_online(
 
 __all__ = [
     "CONNECTION_ATTRIBUTE",
+    "MigrationsNotFound",
     "alembic_config",
     "current_revisions",
     "head_revisions",
+    "locate_migrations",
     "migrations_at_head",
     "run_migrations_online",
     "upgrade_to_head",

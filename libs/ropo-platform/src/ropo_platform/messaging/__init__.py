@@ -3,7 +3,8 @@ idempotent consumers (inbox) and the CloudEvents envelope.
 
 Producer: ``add_event`` / ``OutboxWriter`` in the command's transaction;
 ``OutboxRelay`` publishes. Consumer: ``EventConsumer.on(type, Message, handler)``.
-Worker: ``connect_nats`` + ``ensure_stream`` + ``run_until_stopped([relay, consumer])``.
+Worker: ``connect_nats`` + ``ensure_stream`` + ``run_until_stopped([relay, consumer])``,
+all in one for a service: ``run_relay_worker``.
 """
 
 from ropo_platform.messaging.backoff import Backoff
@@ -15,7 +16,7 @@ from ropo_platform.messaging.inbox import record_processed, was_processed
 from ropo_platform.messaging.outbox import OutboxWriter, add_event
 from ropo_platform.messaging.relay import OutboxRelay
 from ropo_platform.messaging.streams import ensure_consumer, ensure_stream
-from ropo_platform.messaging.worker import Runnable, run_until_stopped
+from ropo_platform.messaging.worker import Runnable, run_relay_worker, run_until_stopped
 
 __all__ = [
     "Backoff",
@@ -34,6 +35,7 @@ __all__ = [
     "ensure_consumer",
     "ensure_stream",
     "record_processed",
+    "run_relay_worker",
     "run_until_stopped",
     "was_processed",
 ]

@@ -3,6 +3,8 @@
 The names most code needs::
 
     from ropo_platform.rpc import RpcError, create_channel, run_service, service_full_name
+
+and ``answer_unimplemented`` for the methods a servicer has not built yet.
 """
 
 from ropo_platform.rpc.client import create_channel
@@ -15,14 +17,17 @@ from ropo_platform.rpc.server import (
     serve,
     service_full_name,
 )
+from ropo_platform.rpc.unimplemented import NOT_IMPLEMENTED_YET, answer_unimplemented
 
 __all__ = [
+    "NOT_IMPLEMENTED_YET",
     "REQUEST_ID_KEY",
     "CallPolicy",
     "PortInUseError",
     "RpcError",
     "RpcServer",
     "ServerCallInterceptor",
+    "answer_unimplemented",
     "create_channel",
     "error_domain",
     "run_service",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -35,4 +37,23 @@ def install_in_memory_exporter(service_name: str = "ropo-tests") -> InMemorySpan
     return exporter
 
 
-__all__ = ["install_in_memory_exporter"]
+async def finished_spans(
+    exporter: InMemorySpanExporter,
+    until: Callable[[Sequence[ReadableSpan]], bool],
+    *,
+    within: float = 5.0,
+) -> tuple[ReadableSpan, ...]:
+    """The exporter's finished spans once ``until(spans)`` holds.
+
+    A caller gets its answer a moment before the server has ended its span, so a
+    test that asserts on the server side waits for it here instead of racing it.
+    """
+    from ropo_platform.testing.waiting import eventually
+
+    async def probe() -> tuple[ReadableSpan, ...]:
+        return exporter.get_finished_spans()
+
+    return await eventually(probe, until, within=within, message="spans not finished")
+
+
+__all__ = ["finished_spans", "install_in_memory_exporter"]

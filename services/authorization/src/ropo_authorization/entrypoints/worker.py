@@ -12,21 +12,12 @@ import asyncio
 import signal
 from collections.abc import Iterable
 
-from ropo_platform.logging import get_logger
-from ropo_platform.messaging import (
-    ConsumerSettings,
-    OutboxRelay,
-    connect_nats,
-    ensure_stream,
-    run_until_stopped,
-)
+from ropo_platform.messaging import ConsumerSettings, run_relay_worker
 
 from ropo_authorization.bootstrap import EVENT_SOURCE, AuthorizationApp
 
 STREAM = "ROPO_AUTHORIZATION"
 STREAM_SUBJECTS = ("ropo.authorization.>",)
-
-_log = get_logger(__name__)
 
 
 async def run_worker(
@@ -38,17 +29,15 @@ async def run_worker(
     poll_interval: float = 0.5,
 ) -> None:
     """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
-    nc = await connect_nats(app.settings.nats_url, name="authorization-worker")
-    try:
-        await ensure_stream(
-            nc.jetstream(),
-            name=STREAM,
-            subjects=list(STREAM_SUBJECTS),
-            description="Integration events of the authorization service",
-        )
-        _log.info("stream_ready", stream=STREAM)
-        relay = OutboxRelay(app.database, nc, source=EVENT_SOURCE, poll_interval=poll_interval)
-        consumers = app.event_consumers(nc, consumer_settings)
-        await run_until_stopped([relay, *consumers], stop=stop, signals=signals)
-    finally:
-        await nc.drain()
+    await run_relay_worker(
+        "authorization",
+        app.database,
+        app.settings.nats_url,
+        stream=STREAM,
+        subjects=STREAM_SUBJECTS,
+        source=EVENT_SOURCE,
+        consumers=lambda nc: app.event_consumers(nc, consumer_settings),
+        stop=stop,
+        signals=signals,
+        poll_interval=poll_interval,
+    )

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ropo_platform.db.migrations import MigrationsNotFound, locate_migrations
+
 import ropo_chat
 
-
-class MigrationsNotFound(RuntimeError):
-    """The migrations folder is not where it should be."""
+__all__ = ["MigrationsNotFound", "migrations_dir"]
 
 
 def migrations_dir(configured: str | Path | None = None) -> Path:
     """The folder with ``env.py`` and ``versions/``; ``MigrationsNotFound`` otherwise."""
-    if configured:
-        candidate = Path(configured)
-    else:
-        candidate = Path(ropo_chat.__file__).resolve().parent.parent.parent / "migrations"
-    if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
-        return candidate
-    raise MigrationsNotFound(
-        f"chat migrations not found at {candidate} (set ROPO_CHAT_MIGRATIONS_DIR)"
-    )
+    return locate_migrations(ropo_chat.__file__, configured, "chat")

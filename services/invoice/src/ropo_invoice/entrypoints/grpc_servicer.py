@@ -10,20 +10,14 @@ descriptor, so a method added to the proto is covered without code here.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
 from ropo_platform.errors import DomainError, Violations
 from ropo_platform.logging import get_logger
-from ropo_platform.rpc.errors import (
-    abort_with_status,
-    error_domain,
-    internal_status,
-    plain_status,
-    status_for_error,
-)
+from ropo_platform.rpc import answer_unimplemented
+from ropo_platform.rpc.errors import error_domain, internal_status, status_for_error
 
 from ropo_invoice.domain.party import Language
 from ropo_invoice.entrypoints import validation
@@ -34,7 +28,6 @@ _log = get_logger(__name__)
 
 SERVICE = invoice_service_pb2.DESCRIPTOR.services_by_name["InvoiceService"]
 DOMAIN = error_domain("invoice")
-NOT_IMPLEMENTED_YET = "NOT_IMPLEMENTED_YET"
 
 Context = Any  # grpc.aio.ServicerContext; grpc ships no type information
 
@@ -133,22 +126,4 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         )
 
 
-def _not_implemented_yet(method: str) -> Callable[..., Awaitable[None]]:
-    async def handler(self: InvoiceServicer, request: Any, context: Context) -> None:
-        status = plain_status(
-            grpc.StatusCode.UNIMPLEMENTED,
-            f"{SERVICE.full_name}/{method} is not implemented yet",
-            domain=DOMAIN,
-            reason=NOT_IMPLEMENTED_YET,
-        )
-        await abort_with_status(context, status)
-
-    handler.__name__ = method
-    handler.__doc__ = f"{method}: answers UNIMPLEMENTED (reason {NOT_IMPLEMENTED_YET}) for now."
-    return handler
-
-
-IMPLEMENTED = frozenset({"ImportFinvoice", "ImportInvoices", "GetInvoice", "ListInvoices"})
-NOT_IMPLEMENTED = tuple(m.name for m in SERVICE.methods if m.name not in IMPLEMENTED)
-for _method in NOT_IMPLEMENTED:
-    setattr(InvoiceServicer, _method, _not_implemented_yet(_method))
+NOT_IMPLEMENTED = answer_unimplemented(InvoiceServicer, SERVICE, domain=DOMAIN)

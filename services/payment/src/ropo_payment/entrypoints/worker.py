@@ -9,15 +9,12 @@ import asyncio
 import signal
 from collections.abc import Iterable
 
-from ropo_platform.logging import get_logger
-from ropo_platform.messaging import OutboxRelay, connect_nats, ensure_stream, run_until_stopped
+from ropo_platform.messaging import run_relay_worker
 
 from ropo_payment.bootstrap import EVENT_SOURCE, PaymentApp
 
 STREAM = "ROPO_PAYMENT"
 STREAM_SUBJECTS = ("ropo.payment.>",)
-
-_log = get_logger(__name__)
 
 
 async def run_worker(
@@ -27,16 +24,13 @@ async def run_worker(
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
 ) -> None:
     """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
-    nc = await connect_nats(app.settings.nats_url, name="payment-worker")
-    try:
-        await ensure_stream(
-            nc.jetstream(),
-            name=STREAM,
-            subjects=list(STREAM_SUBJECTS),
-            description="Integration events of the payment service",
-        )
-        _log.info("stream_ready", stream=STREAM)
-        relay = OutboxRelay(app.database, nc, source=EVENT_SOURCE)
-        await run_until_stopped([relay], stop=stop, signals=signals)
-    finally:
-        await nc.drain()
+    await run_relay_worker(
+        "payment",
+        app.database,
+        app.settings.nats_url,
+        stream=STREAM,
+        subjects=STREAM_SUBJECTS,
+        source=EVENT_SOURCE,
+        stop=stop,
+        signals=signals,
+    )

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ropo_platform.db.migrations import MigrationsNotFound, locate_migrations
+
 import ropo_refund
 
-
-class MigrationsNotFound(RuntimeError):
-    """The migrations folder is not where it should be."""
+__all__ = ["MigrationsNotFound", "migrations_dir"]
 
 
 def migrations_dir(configured: str | Path | None = None) -> Path:
     """The folder with ``env.py`` and ``versions/``; ``MigrationsNotFound`` otherwise."""
-    if configured:
-        candidate = Path(configured)
-    else:
-        candidate = Path(ropo_refund.__file__).resolve().parent.parent.parent / "migrations"
-    if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
-        return candidate
-    raise MigrationsNotFound(
-        f"refund migrations not found at {candidate} (set ROPO_REFUND_MIGRATIONS_DIR)"
-    )
+    return locate_migrations(ropo_refund.__file__, configured, "refund")

@@ -9,15 +9,12 @@ import asyncio
 import signal
 from collections.abc import Iterable
 
-from ropo_platform.logging import get_logger
-from ropo_platform.messaging import OutboxRelay, connect_nats, ensure_stream, run_until_stopped
+from ropo_platform.messaging import run_relay_worker
 
 from ropo_refund.bootstrap import EVENT_SOURCE, RefundApp
 
 STREAM = "ROPO_REFUND"
 STREAM_SUBJECTS = ("ropo.refund.>",)
-
-_log = get_logger(__name__)
 
 
 async def run_worker(
@@ -27,16 +24,13 @@ async def run_worker(
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
 ) -> None:
     """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
-    nc = await connect_nats(app.settings.nats_url, name="refund-worker")
-    try:
-        await ensure_stream(
-            nc.jetstream(),
-            name=STREAM,
-            subjects=list(STREAM_SUBJECTS),
-            description="Integration events of the refund service",
-        )
-        _log.info("stream_ready", stream=STREAM)
-        relay = OutboxRelay(app.database, nc, source=EVENT_SOURCE)
-        await run_until_stopped([relay], stop=stop, signals=signals)
-    finally:
-        await nc.drain()
+    await run_relay_worker(
+        "refund",
+        app.database,
+        app.settings.nats_url,
+        stream=STREAM,
+        subjects=STREAM_SUBJECTS,
+        source=EVENT_SOURCE,
+        stop=stop,
+        signals=signals,
+    )
