@@ -92,7 +92,7 @@ lint: install ## ruff and mypy (strict)
 lint-protos: install buf ## buf lint and format check of protos/
 	$(PY) scripts/lint_protos.py
 
-bench: install ## baseline benchmark (results go to docs/performance.md)
+bench: install ## baseline benchmark (record the printed table in docs/performance.md)
 	$(PY) bench/baseline.py
 
 clean: ## remove var/ (databases, NATS store, demo marker); keeps .venv
