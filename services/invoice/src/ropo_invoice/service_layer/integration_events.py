@@ -41,7 +41,7 @@ class IntegrationEvent:
 @singledispatch
 def to_integration_event(event: events.Event) -> IntegrationEvent:
     """The integration event of ``event``; every domain event type must have one."""
-    raise NotImplementedError(f"no integration event for {type(event).__name__}")
+    raise TypeError(f"no integration event for {type(event).__name__}")
 
 
 @to_integration_event.register
