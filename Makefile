@@ -88,6 +88,18 @@ lint: install ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy $(TYPED_SOURCES)
+	$(VENV)/bin/mypy bench
+	@# Test folders are not packages: pytest puts each folder with a conftest on sys.path and
+	@# support modules are imported by bare name, so mypy checks one folder at a time from
+	@# inside it (each with its own cache, as every folder has its own `conftest` module).
+	@set -e; \
+	mypy="$(abspath $(VENV))/bin/mypy --config-file $(CURDIR)/pyproject.toml"; \
+	echo "mypy tests/conftest.py"; \
+	(cd tests && $$mypy --cache-dir $(CURDIR)/.mypy_cache/tests conftest.py); \
+	for dir in tests/*/; do \
+		echo "mypy $$dir"; \
+		(cd $$dir && $$mypy --cache-dir $(CURDIR)/.mypy_cache/tests-$$(basename $$dir) .); \
+	done
 
 lint-protos: install buf ## buf lint and format check of protos/
 	$(PY) scripts/lint_protos.py

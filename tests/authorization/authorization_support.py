@@ -110,7 +110,9 @@ class RunningServer:
 
     server: RpcServer
     channel: grpc.aio.Channel
-    stub: authorization_service_pb2_grpc.AuthorizationServiceStub
+    # The grpc.aio flavour of the stub (what the generated stub's constructor returns for an
+    # aio channel); type-check-only, so it is named only in this (unevaluated) annotation.
+    stub: authorization_service_pb2_grpc.AuthorizationServiceAsyncStub
     app: AuthorizationApp
 
 

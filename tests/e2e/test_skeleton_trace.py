@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest_asyncio
@@ -37,6 +38,7 @@ from ropo_invoice.bootstrap import InvoiceApp
 from ropo_invoice.bootstrap import bootstrap as bootstrap_invoice
 from ropo_invoice.config import InvoiceSettings
 from ropo_invoice.entrypoints.worker import run_worker as run_invoice_worker
+from ropo_platform.config import Environment, ServiceSettings
 from ropo_platform.db.migrations import upgrade_to_head_async
 from ropo_platform.pseudonym import person_key
 from ropo_platform.rpc import RpcServer, create_channel
@@ -59,16 +61,20 @@ class Skeleton:
     identity: Identity
 
 
-def _common(url: str, nats_url: str) -> dict[str, object]:
-    return {
-        "database_url": url,
-        "nats_url": nats_url,
-        "grpc_port": 0,
-        "metrics_port": None,
-        "worker_metrics_port": None,
-        "person_key_secret": SECRET,
-        "environment": "test",
-    }
+_Settings = TypeVar("_Settings", bound=ServiceSettings)
+
+
+def _settings(settings_class: type[_Settings], url: str, nats_url: str) -> _Settings:
+    """A service's settings for this test: own database, shared NATS, ephemeral ports."""
+    return settings_class(
+        database_url=url,
+        nats_url=nats_url,
+        grpc_port=0,
+        metrics_port=None,
+        worker_metrics_port=None,
+        person_key_secret=SecretStr(SECRET),
+        environment=Environment.TEST,
+    )
 
 
 @pytest_asyncio.fixture
@@ -80,9 +86,9 @@ async def skeleton(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Ske
     await upgrade_to_head_async(authorization_url, authorization_migrations())
     await upgrade_to_head_async(gateway_url, DEFAULT_MIGRATIONS_DIR)
 
-    invoice = bootstrap_invoice(InvoiceSettings(**_common(invoice_url, nats_server.url)))
+    invoice = bootstrap_invoice(_settings(InvoiceSettings, invoice_url, nats_server.url))
     authorization = bootstrap_authorization(
-        AuthorizationSettings(**_common(authorization_url, nats_server.url))
+        _settings(AuthorizationSettings, authorization_url, nats_server.url)
     )
     invoice_server = RpcServer(service_name="invoice", port=0)
     authorization_server = RpcServer(service_name="authorization", port=0)
@@ -178,6 +184,8 @@ async def test_consumer_span_of_invoice_registered_joins_the_import_trace(
                 )
             )
     trace_id = root.get_span_context().trace_id
+    # An SDK span (the recording tracer provider made it): _descends_from can follow it.
+    assert isinstance(root, ReadableSpan)
     assert response.invoice.name.startswith("invoices/")
 
     async def consumer_spans() -> list[ReadableSpan]:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import pytest
 from pydantic import SecretStr, ValidationError
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.web.cookies import clear_session_cookie, set_login_cookie, set_session_cookie
+from ropo_platform.config import Environment
 from starlette.responses import Response
 
 STRONG = "x" * 40
+
+
+class _ProductionOverrides(TypedDict, total=False):
+    """Settings a production deployment might set, of which the parameters below pick some."""
+
+    person_key_secret: SecretStr
+    oidc_client_secret: SecretStr
+    cookie_secure: bool
 
 
 def test_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -43,15 +54,15 @@ def test_environment_variables_use_the_gateway_prefix(monkeypatch: pytest.Monkey
         },
     ],
 )
-def test_production_refuses_development_defaults(overrides: dict[str, object]) -> None:
+def test_production_refuses_development_defaults(overrides: _ProductionOverrides) -> None:
     with pytest.raises(ValidationError):
-        GatewaySettings(environment="production", **overrides)  # type: ignore[arg-type]
+        GatewaySettings(environment=Environment.PRODUCTION, **overrides)
 
 
 def test_production_with_real_secrets_is_accepted() -> None:
     settings = GatewaySettings(
-        environment="production",
-        person_key_secret=SecretStr(STRONG),  # type: ignore[arg-type]
+        environment=Environment.PRODUCTION,
+        person_key_secret=SecretStr(STRONG),
         oidc_client_secret=SecretStr(STRONG),
     )
     assert settings.cookie_secure

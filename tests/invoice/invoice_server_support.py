@@ -35,7 +35,9 @@ class RunningServer:
 
     server: RpcServer
     channel: grpc.aio.Channel
-    stub: invoice_service_pb2_grpc.InvoiceServiceStub
+    # The grpc.aio flavour of the stub (what the generated stub's constructor returns for an
+    # aio channel); type-check-only, so it is named only in this (unevaluated) annotation.
+    stub: invoice_service_pb2_grpc.InvoiceServiceAsyncStub
     app: InvoiceApp
 
 

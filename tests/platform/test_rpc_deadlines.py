@@ -15,7 +15,7 @@ from ropo_platform.rpc.client import create_channel
 from ropo_platform.rpc.errors import RpcError
 from ropo_platform.rpc.interceptors import CallPolicy
 from ropo_platform.rpc.server import RpcServer
-from test_rpc_support import SERVICE, method, register
+from test_rpc_support import SERVICE, method, register, unary
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ async def test_client_deadline_cancels_the_handler(start_server: Callable[..., A
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         started = time.monotonic()
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await channel.unary_unary(method("Echo"))(b"sleep:5", timeout=0.3)
+            await unary(channel, "Echo")(b"sleep:5", timeout=0.3)
         assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
         assert time.monotonic() - started < 2
     # The server stopped working on it too: the call was recorded as finished.
@@ -75,7 +75,7 @@ async def test_default_server_timeout_applies_without_client_deadline(
     try:
         started = time.monotonic()
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await channel.unary_unary(method("Echo"))(b"sleep:5")
+            await unary(channel, "Echo")(b"sleep:5")
         elapsed = time.monotonic() - started
         error = RpcError.from_aio(caught.value)
         assert error.code == grpc.StatusCode.DEADLINE_EXCEEDED
@@ -83,7 +83,7 @@ async def test_default_server_timeout_applies_without_client_deadline(
         assert error.reason == "DEADLINE_EXCEEDED"
         assert 0.15 < elapsed < 2
         # Fast calls are unaffected.
-        assert (await channel.unary_unary(method("Echo"))(b"hi")).startswith(b"echo:")
+        assert (await unary(channel, "Echo")(b"hi")).startswith(b"echo:")
     finally:
         await channel.close()
 
@@ -93,7 +93,7 @@ async def test_per_method_timeout_overrides_default(start_server: Callable[..., 
     server = await start_server(policy)
     channel = create_channel(f"127.0.0.1:{server.port}", default_timeout=None)
     try:
-        assert await channel.unary_unary(method("Echo"))(b"sleep:0.3") == b"slept"
+        assert await unary(channel, "Echo")(b"sleep:0.3") == b"slept"
     finally:
         await channel.close()
 
@@ -105,12 +105,12 @@ async def test_call_with_too_little_time_left_is_refused(
     before_ok = _count("Echo", "OK")
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await channel.unary_unary(method("Echo"))(b"hi", timeout=0.5)
+            await unary(channel, "Echo")(b"hi", timeout=0.5)
         error = RpcError.from_aio(caught.value)
         assert error.code == grpc.StatusCode.DEADLINE_EXCEEDED
         assert error.message == "deadline too short"
         assert _count("Echo", "OK") == before_ok
-        assert (await channel.unary_unary(method("Echo"))(b"hi", timeout=5)).startswith(b"echo")
+        assert (await unary(channel, "Echo")(b"hi", timeout=5)).startswith(b"echo")
 
 
 async def test_stream_default_timeout_ends_a_stuck_stream(
@@ -146,7 +146,7 @@ async def test_client_default_timeout_applies(start_server: Callable[..., Any]) 
     channel = create_channel(f"127.0.0.1:{server.port}", default_timeout=0.2)
     try:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await channel.unary_unary(method("Echo"))(b"sleep:5")
+            await unary(channel, "Echo")(b"sleep:5")
         assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     finally:
         await channel.close()

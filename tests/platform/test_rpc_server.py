@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 from ropo_platform.rpc.client import create_channel
 from ropo_platform.rpc.errors import RpcError
 from ropo_platform.rpc.server import PortInUseError, RpcServer
-from test_rpc_support import OTHER_SERVICE, SECRET_HETU, SERVICE, method, register
+from test_rpc_support import OTHER_SERVICE, SECRET_HETU, SERVICE, method, register, unary
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -105,7 +105,7 @@ async def test_request_id_is_generated_when_missing_or_malformed(
     # create_channel adds one when the caller has none; a raw channel does not.
     raw = grpc.aio.insecure_channel(f"127.0.0.1:{rpc_server.port}")
     try:
-        raw_echo = raw.unary_unary(method("Echo"))
+        raw_echo = unary(raw, "Echo")
         for metadata in (
             (),
             (("x-request-id", "bad id with spaces"),),

@@ -18,7 +18,7 @@ import grpc.aio
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ropo_platform.testing.ports import free_port
-from test_rpc_support import SERVICE, method
+from test_rpc_support import SERVICE, unary
 
 SUPPORT = Path(__file__).with_name("test_rpc_support.py")
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -97,9 +97,7 @@ async def test_sigterm_flips_health_drains_in_flight_calls_and_exits_zero(
         )
         assert (await watch.read()).status == SERVING
 
-        in_flight = asyncio.ensure_future(
-            channel.unary_unary(method("Echo"))(b"sleep:1.0", timeout=10)
-        )
+        in_flight = asyncio.ensure_future(unary(channel, "Echo")(b"sleep:1.0", timeout=10))
         await asyncio.sleep(0.2)  # the call is being handled
 
         sent_at = time.monotonic()
@@ -182,9 +180,7 @@ async def test_second_signal_cuts_the_grace_period_short(
     ready_file.touch()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         await _wait_for(channel, SERVICE, SERVING)
-        in_flight = asyncio.ensure_future(
-            channel.unary_unary(method("Echo"))(b"sleep:30", timeout=30)
-        )
+        in_flight = asyncio.ensure_future(unary(channel, "Echo")(b"sleep:30", timeout=30))
         await asyncio.sleep(0.2)
         sent_at = time.monotonic()
         process.send_signal(signal.SIGINT)

@@ -39,6 +39,13 @@ def method(name: str, service: str = SERVICE) -> str:
     return f"/{service}/{name}"
 
 
+def unary(
+    channel: grpc.aio.Channel, name: str, service: str = SERVICE
+) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
+    """A unary method of the test service: raw bytes both ways (no (de)serializers)."""
+    return channel.unary_unary(method(name, service))
+
+
 async def _echo(request: bytes, context: Any) -> bytes:
     _log.info("echo_called", size=len(request))
     if request == b"validation":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from google.protobuf import timestamp_pb2
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from ropo.authorization.v1 import access_pb2, authorization_service_pb2
 from ropo.authorization.v1 import authorization_service_pb2_grpc as pb_grpc
@@ -35,7 +36,7 @@ from ropo_authorization.entrypoints.worker import STREAM, run_worker
 from ropo_platform.messaging import connect_nats, ensure_stream
 from ropo_platform.messaging.envelope import NATS_MSG_ID, cloudevent_headers
 from ropo_platform.telemetry import inject_headers
-from ropo_platform.testing import NatsServer, eventually
+from ropo_platform.testing import NatsServer, eventually, finished_spans
 
 
 @dataclass
@@ -151,10 +152,13 @@ async def test_same_event_delivered_twice_is_recorded_once(
 
     # The consumer's span joins the trace of the request that produced the event.
     trace_id = span.get_span_context().trace_id
-    process_spans = [
-        s for s in in_memory_spans.get_finished_spans() if s.name == f"process {INVOICE_REGISTERED}"
-    ]
-    assert process_spans
+
+    def processed(spans: Sequence[ReadableSpan]) -> list[ReadableSpan]:
+        return [s for s in spans if s.name == f"process {INVOICE_REGISTERED}"]
+
+    # The ack is sent inside the span: the span may end a moment after the ack lands.
+    spans = await finished_spans(in_memory_spans, lambda s: len(processed(s)) == 2)
+    process_spans = processed(spans)
     assert all(s.context is not None and s.context.trace_id == trace_id for s in process_spans)
 
 
