@@ -36,8 +36,8 @@ class InvoiceSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ROPO_INVOICE_")
 
     service_name: str = "invoice"
-    grpc_port: int = Field(default=50051, ge=0, le=65535)
-    metrics_port: int | None = Field(default=9101, ge=0, le=65535)
+    grpc_port: int = 50051
+    metrics_port: int | None = 9101
     worker_metrics_port: int | None = 9111
     database_url: str = "sqlite+aiosqlite:///var/invoice.db"
     hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
