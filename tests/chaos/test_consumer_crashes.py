@@ -27,7 +27,7 @@ async def test_consumer_crash_between_effect_commit_and_ack(harness: ThingHarnes
     await harness.wait_drained()
     await harness.assert_exactly_once(ids)
     # The redelivery met the inbox row.
-    assert metric(scrape(second.metrics_port), "ropo_consumer_duplicates_total") >= 1  # type: ignore[attr-defined]
+    assert metric(scrape(second.metrics_port), "ropo_consumer_duplicates_total") >= 1
 
 
 async def test_consumer_crash_before_effect_commit(harness: ThingHarness) -> None:

@@ -23,7 +23,7 @@ async def test_commands_succeed_while_nats_is_down_and_backlog_drains(
 
     harness.nats.stop(kill=kill)
     during = set(await harness.create(5, "g"))  # no command needs the broker
-    port = worker.metrics_port  # type: ignore[attr-defined]
+    port = worker.metrics_port
     samples = await eventually(
         lambda: asyncio.to_thread(scrape, port),
         lambda s: (
@@ -75,7 +75,7 @@ async def test_poison_message_is_dead_lettered_without_blocking_the_rest(
     async with harness.db.session() as session:
         last_effect = (await session.execute(sa.select(sa.func.max(effects.c.applied_at)))).scalar()
     assert last_effect is not None and last_effect < letter["created_at"]
-    samples = scrape(worker.metrics_port)  # type: ignore[attr-defined]
+    samples = scrape(worker.metrics_port)
     assert metric(samples, "ropo_consumer_dead_lettered_total") == 1
     assert metric(samples, "ropo_consumer_failed_total") == 2
 
@@ -103,9 +103,6 @@ async def test_two_relays_on_postgresql_lose_nothing(
 
     stored, _, _ = await harness.stream_and_consumer()
     assert stored == len(ids)  # every event published, re-publishes de-duplicated
-    published = [
-        metric(scrape(r.metrics_port), "ropo_outbox_published_total")  # type: ignore[attr-defined]
-        for r in relays
-    ]
+    published = [metric(scrape(r.metrics_port), "ropo_outbox_published_total") for r in relays]
     assert sum(published) >= len(ids)
     assert all(count > 0 for count in published), f"both relays should publish: {published}"

@@ -67,7 +67,7 @@ async def test_relay_crash_between_puback_and_mark_sent(
     await harness.assert_exactly_once(ids)
 
     stored, _, _ = await harness.stream_and_consumer()
-    samples = scrape(second.metrics_port)  # type: ignore[attr-defined]
+    samples = scrape(second.metrics_port)
     if absorbed_by == "jetstream":
         # Same Nats-Msg-Id within the window: the server dropped the re-publish.
         assert stored == 3

@@ -22,6 +22,20 @@ from ropo_platform.testing import ManagedProcess, NatsServer, eventually, free_p
 APP = Path(thingapp.__file__)
 
 
+class ThingProcess(ManagedProcess):
+    """A process of the thing app; a worker also serves its metrics on ``metrics_port``."""
+
+    def __init__(self, *args: Any, metrics_port: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._metrics_port = metrics_port
+
+    @property
+    def metrics_port(self) -> int:
+        if self._metrics_port is None:
+            raise AttributeError("only a worker serves metrics")
+        return self._metrics_port
+
+
 class ThingHarness:
     def __init__(self, database_url: str, nats_server: NatsServer, tmp_path: Path) -> None:
         self.database_url = database_url
@@ -41,16 +55,20 @@ class ThingHarness:
 
     # ------------------------------------------------------------------ processes
 
-    def _process(self, kind: str, args: list[str], fault: str | None) -> ManagedProcess:
+    def _process(
+        self, kind: str, args: list[str], fault: str | None, metrics_port: int | None = None
+    ) -> ThingProcess:
         self._count += 1
         env = {"ROPO_FAULT": fault or ""}
-        process = ManagedProcess(
+        process = ThingProcess(
             [sys.executable, str(APP), *args],
             log_path=self.tmp_path / f"{self._count:02d}-{kind}.log",
             env=env,
+            metrics_port=metrics_port,
         )
         self._processes.append(process)
-        return process.start()
+        process.start()
+        return process
 
     def create_process(
         self, count: int, prefix: str, *, fault: str | None = None
@@ -68,7 +86,7 @@ class ThingHarness:
         consumer: bool = True,
         fault: str | None = None,
         **options: Any,
-    ) -> ManagedProcess:
+    ) -> ThingProcess:
         """Start a worker; ``options`` are CLI flags: ``dup_window=0.5`` → ``--dup-window 0.5``."""
         metrics_port = free_port()
         args = ["worker", "--db", self.database_url, "--nats", self.nats.url]
@@ -82,9 +100,7 @@ class ThingHarness:
             args += (
                 [flag, *map(str, value)] if isinstance(value, list | tuple) else [flag, str(value)]
             )
-        process = self._process("worker", args, fault)
-        process.metrics_port = metrics_port  # type: ignore[attr-defined]
-        return process
+        return self._process("worker", args, fault, metrics_port)
 
     async def ready(self, *processes: ManagedProcess, within: float = 20.0) -> None:
         """Wait until every worker has provisioned NATS and started its loops."""
