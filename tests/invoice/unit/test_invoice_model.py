@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from ropo_invoice.domain.errors import InvalidStageTransition, InvalidValue, InvoiceValidationError
-from ropo_invoice.domain.events import InvoiceRegistered
+from ropo_invoice.domain.events import InvoiceRegistered, InvoiceStageChanged
 from ropo_invoice.domain.identifiers import BankAccount, BusinessId, PaymentReference
 from ropo_invoice.domain.ledger import ComponentType, Ledger, LedgerComponent
 from ropo_invoice.domain.model import Creditor, Invoice
@@ -161,6 +161,29 @@ def test_stage_machine_moves_forward_and_ends() -> None:
     assert invoice.stage.is_final
     with pytest.raises(InvalidStageTransition):
         invoice.move_to(Stage.REMINDER, NOW)
+
+
+def test_every_stage_change_records_an_event() -> None:
+    invoice = register()
+    invoice.pull_events()
+    invoice.move_to(Stage.DISPUTED, NOW)
+    invoice.move_to(Stage.REMINDER, NOW)
+    events = invoice.pull_events()
+    assert all(isinstance(e, InvoiceStageChanged) for e in events)
+    assert [(e.previous, e.stage) for e in events if isinstance(e, InvoiceStageChanged)] == [
+        (Stage.INVOICE, Stage.DISPUTED),
+        (Stage.DISPUTED, Stage.REMINDER),
+    ]
+
+
+def test_a_refused_stage_change_records_nothing() -> None:
+    invoice = register()
+    invoice.pull_events()
+    invoice.move_to(Stage.PAID, NOW)
+    invoice.pull_events()
+    with pytest.raises(InvalidStageTransition):
+        invoice.move_to(Stage.REMINDER, NOW)
+    assert invoice.pull_events() == []
 
 
 def test_stage_cannot_go_backwards() -> None:

@@ -1,9 +1,16 @@
 """Entities of the invoice context: the creditor and the invoice aggregate.
 
-The ``Invoice`` is the aggregate root: its ledger, lines and events change only
-through it, and one unit of work stores it as a whole. Construction from stored
-rows goes through the plain ``__init__``; new invoices come from ``register``,
-which checks the business rules and records ``InvoiceRegistered``.
+The ``Invoice`` is the aggregate root: its ledger, letters, lines and events
+change only through it, and one unit of work stores it as a whole. Construction
+from stored rows goes through the plain ``__init__``; new invoices come from
+``register``, which checks the business rules and records ``InvoiceRegistered``.
+
+Every change is a method that records the domain events its timeline needs:
+collection letters (``progress_collection``), penalty interest
+(``accrue_interest``), payments confirmed by the payment provider
+(``confirm_payment``) and money received (``receive_payment``), and credit notes
+(``apply_credit_note``). Payment ids and credit-note numbers already handled are
+kept on the aggregate, so a redelivered message changes nothing.
 """
 
 from __future__ import annotations
@@ -11,17 +18,32 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ropo_platform.money import Money
 
+from ropo_invoice.domain.collection import CollectionStep, next_collection_step
+from ropo_invoice.domain.costs import DEFAULT_COST_RULES, CostRules
 from ropo_invoice.domain.errors import (
     FieldViolation,
     InvalidStageTransition,
     InvoiceValidationError,
 )
-from ropo_invoice.domain.events import Event, InvoiceRegistered
+from ropo_invoice.domain.events import (
+    CostAdded,
+    CreditNoteApplied,
+    CreditNoteRefundDue,
+    Event,
+    InterestCharged,
+    InvoicePaid,
+    InvoiceRegistered,
+    InvoiceStageChanged,
+    LetterIssued,
+    OverpaymentDetected,
+    PaymentConfirmed,
+    PaymentReceived,
+)
 from ropo_invoice.domain.identifiers import (
     BankAccount,
     BusinessId,
@@ -29,12 +51,25 @@ from ropo_invoice.domain.identifiers import (
     MyRopoId,
     PaymentReference,
 )
-from ropo_invoice.domain.ledger import Ledger
+from ropo_invoice.domain.interest import ReferenceRateTable, penalty_interest
+from ropo_invoice.domain.ledger import (
+    Allocation,
+    ComponentType,
+    CreditExceedsCapital,
+    CreditResult,
+    Ledger,
+    allocation_order_for,
+)
+from ropo_invoice.domain.letters import COLLECTION_LETTER_TYPES, Letter
 from ropo_invoice.domain.party import Debtor, Language
+from ropo_invoice.domain.policy import DEFAULT_COLLECTION_POLICY, CollectionPolicy
 from ropo_invoice.domain.stage import Stage, display_status
 
 INVOICES_PREFIX = "invoices/"
 CREDITORS_PREFIX = "creditors/"
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def new_id() -> str:
@@ -52,6 +87,8 @@ class Creditor:
     account: BankAccount | None
     created_at: datetime
     updated_at: datetime
+    #: How this creditor's overdue invoices are collected (statutory defaults until set).
+    collection_policy: CollectionPolicy = DEFAULT_COLLECTION_POLICY
 
     @classmethod
     def register(
@@ -89,6 +126,19 @@ class InvoiceLine:
     gross_amount: Decimal | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CreditNoteOutcome:
+    """What a credit note did: the ledger's credit, the paid money re-applied to other
+    open components of the same invoice, and the rest that is due back to the debtor.
+
+    ``credit.reduced_open + reapplied.applied_total + refund_due == credit.amount``.
+    """
+
+    credit: CreditResult
+    reapplied: Allocation
+    refund_due: Money
+
+
 @dataclass(slots=True, eq=False)
 class Invoice:
     """An invoice a creditor handed over, with its ledger and its stage.
@@ -116,6 +166,16 @@ class Invoice:
     paid_in_myropo: bool = False
     due_date_extension_count: int = 0
     paid_at: datetime | None = None
+    #: Letters issued about the invoice, oldest first.
+    letters: tuple[Letter, ...] = ()
+    #: Payments (ids from the payment service or bank) already allocated.
+    applied_payment_ids: tuple[str, ...] = ()
+    #: Payments the payment provider confirmed (*Maksettu MyRopossa*), settled or not.
+    confirmed_payment_ids: tuple[str, ...] = ()
+    #: Credit notes (their invoice numbers) already applied.
+    applied_credit_note_numbers: tuple[str, ...] = ()
+    #: Last day for which penalty interest has been dealt with (charged or skipped).
+    interest_accrued_until: date | None = None
     #: Optimistic-concurrency version; the repository bumps it on every update.
     version: int = 1
     #: Domain events recorded since the aggregate was loaded; the unit of work drains them.
@@ -205,12 +265,327 @@ class Invoice:
         """Localised status text (*Laskun tila*)."""
         return display_status(self.stage, self.paid_in_myropo, language)
 
+    @property
+    def pay_by_date(self) -> date:
+        """The date the debtor is asked to pay by now: the latest letter's, else the due date."""
+        sent = [letter for letter in self.letters if letter.type in COLLECTION_LETTER_TYPES]
+        if sent and sent[-1].due_date > self.due_date:
+            return sent[-1].due_date
+        return self.due_date
+
     def move_to(self, target: Stage, now: datetime) -> None:
-        """Change the stage along the stage machine (the stage event comes with its issue)."""
+        """Change the stage along the stage machine; records ``InvoiceStageChanged``."""
         if not self.stage.can_move_to(target):
             raise InvalidStageTransition(self.resource_name, self.stage.value, target.value)
-        self.stage = target
+        previous, self.stage = self.stage, target
         self.updated_at = now
+        self.events.append(
+            InvoiceStageChanged(
+                invoice_id=self.id,
+                occurred_at=now,
+                previous=previous,
+                stage=target,
+                debtor_party=self.debtor.party,
+                creditor_id=self.creditor_id,
+            )
+        )
+
+    # ------------------------------------------------------------------ collection
+
+    def next_collection_step(
+        self,
+        today: date,
+        policy: CollectionPolicy = DEFAULT_COLLECTION_POLICY,
+        cost_rules: CostRules = DEFAULT_COST_RULES,
+    ) -> CollectionStep | None:
+        """The letter due today, without changing anything (see ``collection``)."""
+        return next_collection_step(self, today, policy, cost_rules)
+
+    def progress_collection(
+        self,
+        today: date,
+        policy: CollectionPolicy,
+        now: datetime,
+        cost_rules: CostRules = DEFAULT_COST_RULES,
+    ) -> Letter | None:
+        """Issue the letter that is due today, if any, and return it.
+
+        Charges the letter's allowed fee (and a company's fixed compensation when the
+        policy asks for it), records the letter, and moves the stage (``INVOICE`` →
+        ``REMINDER`` on a reminder, → ``COLLECTION`` on a payment demand). Events:
+        ``CostAdded`` per fee, ``LetterIssued``, then ``InvoiceStageChanged`` when the
+        stage changed. The worker should accrue interest first, so that the letter's
+        open amount includes it.
+        """
+        step = next_collection_step(self, today, policy, cost_rules)
+        if step is None:
+            return None
+        letter_id = new_id()
+        for assessment in step.fees:
+            if assessment.allowed.is_positive():
+                self._charge_cost(
+                    assessment.action.component_type, assessment.allowed, today, now, letter_id
+                )
+        letter = Letter(
+            id=letter_id,
+            type=step.letter_type,
+            issued_on=step.issued_on,
+            due_date=step.due_date,
+            fee=step.fee.allowed,
+            open_amount=self.ledger.open_amount,
+            sequence=step.sequence,
+        )
+        self.letters = (*self.letters, letter)
+        self.updated_at = now
+        self.events.append(LetterIssued(invoice_id=self.id, occurred_at=now, letter=letter))
+        if self.stage is not step.stage:
+            self.move_to(step.stage, now)
+        return letter
+
+    def _charge_cost(
+        self,
+        type_: ComponentType,
+        amount: Money,
+        charge_date: date,
+        now: datetime,
+        letter_id: str = "",
+    ) -> None:
+        component = self.ledger.charge(type_, amount, charge_date)
+        self.events.append(
+            CostAdded(
+                invoice_id=self.id,
+                occurred_at=now,
+                type=type_,
+                amount=amount,
+                component_id=component.id,
+                letter_id=letter_id,
+            )
+        )
+
+    # ------------------------------------------------------------------ interest
+
+    def accrue_interest(
+        self, until: date, table: ReferenceRateTable, now: datetime
+    ) -> Money | None:
+        """Charge penalty interest on the open capital for the days not yet dealt with.
+
+        The days run from the day after the current due date (or after the last day
+        already dealt with) through ``until``; each day is charged at most once. One
+        ``PENALTY_INTEREST`` component and one ``InterestCharged`` event per charge;
+        returns the amount charged, or ``None``.
+
+        - Disputed: the days pass without interest (collection is on hold).
+        - Paid in MyRopo: nothing is charged and the days wait for the settlement.
+        - No open capital: the days pass without interest.
+        - Less than a cent: nothing is charged and the days wait, so that daily
+          accrual on a small capital does not lose the interest to rounding.
+
+        ``UnknownReferenceRate`` when the table lacks a half-year; nothing changes then.
+        """
+        if self.stage.is_final:
+            return None
+        start = self.due_date + _ONE_DAY
+        if self.interest_accrued_until is not None:
+            start = max(start, self.interest_accrued_until + _ONE_DAY)
+        if until < start or self.paid_in_myropo:
+            return None
+        principal = self.ledger.open_capital
+        if self.stage is Stage.DISPUTED or principal.is_zero():
+            self.interest_accrued_until = until
+            self.updated_at = now
+            return None
+        amount = penalty_interest(principal, start, until, self.debtor.kind, table)
+        if amount.is_zero():
+            return None
+        component = self.ledger.charge(ComponentType.PENALTY_INTEREST, amount, until)
+        self.interest_accrued_until = until
+        self.updated_at = now
+        self.events.append(
+            InterestCharged(
+                invoice_id=self.id,
+                occurred_at=now,
+                amount=amount,
+                start=start,
+                end=until,
+                principal=principal,
+                component_id=component.id,
+            )
+        )
+        return amount
+
+    # ------------------------------------------------------------------ payments
+
+    def _check_incoming(self, field: str, reference: str, amount: Money) -> None:
+        violations: list[FieldViolation] = []
+        if not reference.strip():
+            violations.append(FieldViolation(field, "is empty"))
+        if amount.currency != self.currency:
+            violations.append(FieldViolation(f"{field}.amount", "is not in the invoice's currency"))
+        elif not amount.is_positive():
+            violations.append(FieldViolation(f"{field}.amount", "must be more than zero"))
+        if violations:
+            raise InvoiceValidationError(violations)
+
+    def has_handled_payment(self, payment: str) -> bool:
+        """True when ``payment`` was already confirmed or allocated."""
+        return payment in self.applied_payment_ids or payment in self.confirmed_payment_ids
+
+    def confirm_payment(self, payment: str, amount: Money, now: datetime) -> bool:
+        """The payment provider confirmed ``payment``: show *Maksettu MyRopossa*.
+
+        Open amounts do not change (the money has not arrived). Returns ``False`` and
+        changes nothing when the payment was already confirmed or allocated, or the
+        invoice has ended (the id is still remembered then).
+        """
+        self._check_incoming("payment", payment, amount)
+        if self.has_handled_payment(payment):
+            return False
+        self.confirmed_payment_ids = (*self.confirmed_payment_ids, payment)
+        self.updated_at = now
+        if self.stage.is_final:
+            return False
+        self.paid_in_myropo = True
+        self.events.append(
+            PaymentConfirmed(invoice_id=self.id, occurred_at=now, payment=payment, amount=amount)
+        )
+        return True
+
+    def receive_payment(
+        self, payment: str, amount: Money, booked_on: date, now: datetime
+    ) -> Allocation:
+        """Allocate money that arrived (settlement or bank payment) and return how.
+
+        Allocation follows the debtor kind (consumer: capital → interest → costs;
+        company: costs → interest → capital). Any excess records
+        ``OverpaymentDetected``; an invoice that has ended takes nothing, so the whole
+        payment is excess. When nothing is open afterwards the invoice is ``PAID``.
+        A payment id seen before returns an empty allocation and changes nothing.
+        Events: ``PaymentReceived``, ``OverpaymentDetected`` when there is excess,
+        then ``InvoiceStageChanged`` and ``InvoicePaid`` when it became paid.
+        """
+        self._check_incoming("payment", payment, amount)
+        if payment in self.applied_payment_ids:
+            return Allocation.nothing(self.currency)
+        if self.stage.is_final:
+            allocation = Allocation.all_excess(amount)
+        else:
+            allocation = self.ledger.allocate(amount, allocation_order_for(self.debtor.kind))
+        self.applied_payment_ids = (*self.applied_payment_ids, payment)
+        self.paid_in_myropo = not self.stage.is_final and any(
+            confirmed not in self.applied_payment_ids for confirmed in self.confirmed_payment_ids
+        )
+        self.updated_at = now
+        self.events.append(
+            PaymentReceived(
+                invoice_id=self.id,
+                occurred_at=now,
+                payment=payment,
+                amount=amount,
+                allocated=allocation.applied_total,
+                booked_on=booked_on,
+            )
+        )
+        if allocation.excess.is_positive():
+            self.events.append(
+                OverpaymentDetected(
+                    invoice_id=self.id,
+                    occurred_at=now,
+                    payment=payment,
+                    amount=allocation.excess,
+                    debtor_party=self.debtor.party,
+                    debtor_name=self.debtor.name,
+                    language=self.debtor.language,
+                    creditor_id=self.creditor_id,
+                    case_number=self.case_number.value,
+                )
+            )
+        self._end_if_settled(now)
+        return allocation
+
+    def _end_if_settled(self, now: datetime) -> None:
+        """``PAID`` when payments covered part of what was owed, else ``CREDITED``."""
+        if self.stage.is_final or not self.ledger.is_settled:
+            return
+        self.paid_in_myropo = False
+        if self.ledger.paid_amount.is_zero():
+            self.move_to(Stage.CREDITED, now)
+            return
+        self.move_to(Stage.PAID, now)
+        self.paid_at = now
+        self.events.append(
+            InvoicePaid(
+                invoice_id=self.id,
+                occurred_at=now,
+                paid_amount=self.ledger.paid_amount,
+                debtor_party=self.debtor.party,
+                creditor_id=self.creditor_id,
+            )
+        )
+
+    # ------------------------------------------------------------------ credit notes
+
+    def apply_credit_note(
+        self, credit_note_number: str, amount: Money, now: datetime
+    ) -> CreditNoteOutcome:
+        """Lower the capital by a credit note of ``amount``.
+
+        Open capital is credited first. When the credit reaches capital that was
+        already paid, that money is first re-applied to whatever else is open on this
+        invoice (in the debtor kind's allocation order: the debtor's money stays on
+        the debt it was paid for) and the rest is due back to the debtor
+        (``CreditNoteRefundDue``). When nothing is open afterwards the invoice ends:
+        ``PAID`` if payments covered part of it, ``CREDITED`` if no payment remains.
+        A credit note number seen before changes nothing. A credit larger than the
+        capital not yet credited is refused with a violation of
+        ``credit_note.amount``; a cancelled invoice takes no credit note.
+        """
+        self._check_incoming("credit_note", credit_note_number, amount)
+        if credit_note_number in self.applied_credit_note_numbers:
+            nothing = Allocation.nothing(self.currency)
+            return CreditNoteOutcome(CreditResult.nothing(self.currency), nothing, nothing.excess)
+        if self.stage is Stage.CANCELLED:
+            raise InvalidStageTransition(self.resource_name, self.stage.value, Stage.CREDITED.value)
+        try:
+            credit = self.ledger.credit(amount)
+        except CreditExceedsCapital as error:
+            raise InvoiceValidationError(
+                [FieldViolation("credit_note.amount", error.description)]
+            ) from None
+        reapplied = Allocation.nothing(self.currency)
+        if credit.refund_due.is_positive():
+            reapplied = self.ledger.allocate(
+                credit.refund_due, allocation_order_for(self.debtor.kind)
+            )
+        refund_due = reapplied.excess
+        self.applied_credit_note_numbers = (*self.applied_credit_note_numbers, credit_note_number)
+        self.updated_at = now
+        self.events.append(
+            CreditNoteApplied(
+                invoice_id=self.id,
+                occurred_at=now,
+                credit_note_number=credit_note_number,
+                amount=amount,
+                reduced_open=credit.reduced_open,
+                reapplied=reapplied.applied_total,
+                refund_due=refund_due,
+            )
+        )
+        if refund_due.is_positive():
+            self.events.append(
+                CreditNoteRefundDue(
+                    invoice_id=self.id,
+                    occurred_at=now,
+                    credit_note_number=credit_note_number,
+                    amount=refund_due,
+                    debtor_party=self.debtor.party,
+                    debtor_name=self.debtor.name,
+                    language=self.debtor.language,
+                    creditor_id=self.creditor_id,
+                    case_number=self.case_number.value,
+                )
+            )
+        self._end_if_settled(now)
+        return CreditNoteOutcome(credit, reapplied, refund_due)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Invoice) and other.id == self.id
