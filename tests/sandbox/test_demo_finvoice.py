@@ -1,4 +1,5 @@
-"""The demo Finvoice files: schema-valid, deterministic, with valid identifiers and sums."""
+"""The demo Finvoice files and the conformance set: schema-valid, deterministic, with valid
+identifiers and sums."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from lxml import etree
 from ropo_sandbox.__main__ import main
 from ropo_sandbox.demo.barcode import virtual_barcode
+from ropo_sandbox.demo.conformance import ConformanceSample, conformance_samples
 from ropo_sandbox.demo.finvoice import file_name, finvoice_xml
 from ropo_sandbox.demo.generator import generate
 from ropo_sandbox.persons import PERSONS, persons_with_invoices
@@ -251,3 +253,87 @@ def test_barcode_matches_the_finance_finland_vectors() -> None:
             vector["iban"], Decimal(vector["amount_eur"]), vector["reference"], due
         )
         assert barcode == vector["barcode"]
+
+
+# ------------------------------------------------------------ the conformance set
+
+
+def _conformance() -> dict[str, ConformanceSample]:
+    return {sample.name: sample for sample in conformance_samples()}
+
+
+@pytest.mark.parametrize("version", ["3.0", "2.01"])
+def test_conformance_samples_are_schema_valid(version: str) -> None:
+    xsd = require_sample(f"finvoice/xsd/Finvoice{version}.xsd")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    samples = [s for s in conformance_samples() if s.version == version]
+    assert len(samples) >= 4
+    for sample in samples:
+        document = etree.fromstring(sample.document)
+        assert document.get("Version") == version
+        assert schema.validate(document), f"{sample.name}: {schema.error_log.last_error}"
+
+
+@pytest.mark.parametrize("version", ["3.0", "2.01"])
+def test_demo_invoices_are_schema_valid_in_either_version(version: str) -> None:
+    xsd = require_sample(f"finvoice/xsd/Finvoice{version}.xsd")
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    for invoice in generate(1, TODAY):
+        document = etree.fromstring(finvoice_xml(invoice, version=version))  # type: ignore[arg-type]
+        assert schema.validate(document), f"{file_name(invoice)}: {schema.error_log.last_error}"
+
+
+def test_conformance_set_is_deterministic() -> None:
+    first = [(s.name, s.document) for s in conformance_samples()]
+    assert first == [(s.name, s.document) for s in conformance_samples()]
+
+
+def test_unknown_finvoice_version_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"3\.0, 2\.01"):
+        finvoice_xml(generate(1, TODAY)[0], version="1.3")  # type: ignore[arg-type]
+
+
+def test_latin9_documents_declare_and_use_iso_8859_15() -> None:
+    sample = _conformance()["invoice-3.0-company-rf-vat-rates-latin9"]
+    document = sample.document
+    assert document.startswith(b"<?xml version='1.0' encoding='ISO-8859-15'?>")
+    assert "Kuvitteellinen Rakennus Oy".encode("iso-8859-15") in document
+    assert "Aikakauslehti, vuosikerta".encode("iso-8859-15") in document
+    root = etree.fromstring(document)
+    rates = {row.findtext("RowVatRatePercent") for row in root.iter("InvoiceRow")}
+    assert rates == {"25,5", "14", "10"}
+
+
+def test_prepaid_invoice_instructs_only_the_rest() -> None:
+    sample = _conformance()["invoice-3.0-prepaid-latin9"]
+    root = etree.fromstring(sample.document)
+    total = _money(root, "InvoiceDetails/InvoiceTotalVatIncludedAmount")
+    paid = _money(root, "InvoiceDetails/InvoicePaidAmount")
+    instructed = _money(root, ".//EpiInstructedAmount")
+    assert paid == sample.invoice.prepaid > 0
+    assert instructed == total - paid == sample.invoice.amount_due
+    assert Decimal(root.findtext("VirtualBankBarcode")[17:25]) / 100 == instructed
+
+
+def test_credit_note_documents_are_negative_and_name_the_original() -> None:
+    samples = [s for s in conformance_samples() if s.invoice.is_credit_note]
+    assert {s.version for s in samples} == {"3.0", "2.01"}
+    for sample in samples:
+        root = etree.fromstring(sample.document)
+        details = root.find("InvoiceDetails")
+        assert details.findtext("InvoiceTypeCode") == "INV02"
+        assert details.findtext("InvoiceTypeCodeUN") == ("381" if sample.version == "3.0" else None)
+        original = sample.invoice.credits
+        assert original is not None
+        assert details.findtext("OriginalInvoiceNumber") == original.number
+        assert _money(details, "InvoiceTotalVatIncludedAmount") == -sample.invoice.gross_total
+        assert all(_money(row, "RowAmount") < 0 for row in root.iter("InvoiceRow"))
+        assert root.find("VirtualBankBarcode") is None
+
+
+def test_the_wrong_check_digit_sample_has_exactly_that_fault() -> None:
+    sample = _conformance()["invoice-3.0-wrong-check-digit"]
+    reference = etree.fromstring(sample.document).findtext(".//EpiRemittanceInfoIdentifier")
+    assert not reference_is_valid(reference)
+    fixed = reference[:-1] + str((int(reference[-1]) - 1) % 10)
+    assert reference_is_valid(fixed)

@@ -180,7 +180,9 @@ async def test_unknown_invoice_is_not_found(running: RunningServer) -> None:
 
 
 async def test_later_methods_are_honestly_unimplemented(running: RunningServer) -> None:
-    error = await call_error(running.stub.LookupInvoice(pb.LookupInvoiceRequest(myropo_id="X")))
+    error = await call_error(
+        running.stub.GetPaymentTimeOptions(pb.GetPaymentTimeOptionsRequest(invoice="invoices/x"))
+    )
     assert error.code == grpc.StatusCode.UNIMPLEMENTED
     assert error.reason == "NOT_IMPLEMENTED_YET"
     assert error.error_info is not None and error.error_info.domain == "invoice.ropo"

@@ -24,14 +24,21 @@ async def test_worker_publishes_invoice_registered(
 ) -> None:
     app: InvoiceApp = bootstrap(invoice_settings(migrated_url, nats_url=nats_server.url))
     # Written while no worker runs: commands never need NATS; the outbox keeps the event.
-    before = await app.handlers.import_finvoice(ImportFinvoice(finvoice_xml(number="1")))
+    # Not yet due: the worker's collection run leaves them alone, so the stream holds
+    # exactly the two registrations.
+    not_due = "20991215"
+    before = await app.handlers.import_finvoice(
+        ImportFinvoice(finvoice_xml(number="1", due_date=not_due))
+    )
 
     stop = asyncio.Event()
     worker = asyncio.create_task(run_worker(app, stop=stop, signals=(), poll_interval=0.05))
     nc = await nats.connect(nats_server.url)
     try:
         with trace.get_tracer("test").start_as_current_span("import request") as span:
-            after = await app.handlers.import_finvoice(ImportFinvoice(finvoice_xml(number="2")))
+            after = await app.handlers.import_finvoice(
+                ImportFinvoice(finvoice_xml(number="2", due_date=not_due))
+            )
         trace_id = format(span.get_span_context().trace_id, "032x")
 
         js = nc.jetstream()

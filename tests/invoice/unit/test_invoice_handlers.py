@@ -2,150 +2,30 @@
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import pytest
+from invoice_fakes import Store, fake_uow_factory
 from invoice_support import BUYER_COMPANY_ID, HETU_MAIJA, HETU_MATTI, finvoice_xml
 from ropo.invoice.v1 import events_pb2
 from ropo_invoice.adapters.finvoice import parse_finvoice
 from ropo_invoice.adapters.national_id_protector import AesGcmNationalIdProtector
 from ropo_invoice.domain.errors import InvoiceNotFound, InvoiceValidationError
-from ropo_invoice.domain.identifiers import BusinessId
-from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.model import Invoice
 from ropo_invoice.service_layer import ports
 from ropo_invoice.service_layer.handlers import (
     ImportFinvoice,
     InvoiceHandlers,
+    ListInvoiceEvents,
     ListInvoices,
 )
-from ropo_invoice.service_layer.integration_events import (
-    INVOICE_REGISTERED,
-    IntegrationEvent,
-    to_integration_event,
-)
+from ropo_invoice.service_layer.integration_events import INVOICE_REGISTERED
 from ropo_invoice.service_layer.pagination import InvalidPageToken
-from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork
 from ropo_platform.errors import ValidationFailed
 from ropo_platform.pseudonym import person_key
 
 SECRET = b"unit-test-person-key-secret"
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-
-
-@dataclass
-class Store:
-    """What the fake database holds between units of work."""
-
-    creditors: dict[str, Creditor] = field(default_factory=dict)
-    invoices: dict[str, Invoice] = field(default_factory=dict)
-    requests: dict[tuple[str, str], tuple[str, bytes]] = field(default_factory=dict)
-    outbox: list[IntegrationEvent] = field(default_factory=list)
-    commits: int = 0
-
-
-class FakeCreditors(ports.CreditorRepository):
-    def __init__(self, store: Store) -> None:
-        self.store, self.staged = store, list[Creditor]()
-
-    def add(self, creditor: Creditor) -> None:
-        self.staged.append(creditor)
-
-    async def get(self, creditor_id: str) -> Creditor | None:
-        return self.store.creditors.get(creditor_id)
-
-    async def get_by_business_id(self, business_id: BusinessId) -> Creditor | None:
-        for creditor in [*self.store.creditors.values(), *self.staged]:
-            if creditor.business_id == business_id:
-                return creditor
-        return None
-
-
-class FakeInvoices(ports.InvoiceRepository):
-    def __init__(self, store: Store) -> None:
-        super().__init__()
-        self.store, self.staged = store, list[Invoice]()
-
-    def _add(self, invoice: Invoice) -> None:
-        self.staged.append(invoice)
-
-    async def _get(self, invoice_id: str) -> Invoice | None:
-        found = self.store.invoices.get(invoice_id)
-        return copy.deepcopy(found) if found else None
-
-    async def _get_by_number(self, creditor_id: str, invoice_number: str) -> Invoice | None:
-        for invoice in self.store.invoices.values():
-            if (invoice.creditor_id, invoice.invoice_number) == (creditor_id, invoice_number):
-                return copy.deepcopy(invoice)
-        return None
-
-    async def list(
-        self,
-        invoice_filter: ports.InvoiceFilter,
-        after: ports.InvoiceCursor | None,
-        limit: int,
-        *,
-        include_lines: bool = False,
-    ) -> Sequence[Invoice]:
-        found = [
-            invoice
-            for invoice in self.store.invoices.values()
-            if (invoice_filter.invoice_ids is None or invoice.id in invoice_filter.invoice_ids)
-            and (
-                not invoice_filter.debtor_party
-                or invoice.debtor.party == invoice_filter.debtor_party
-            )
-            and (not invoice_filter.open_only or invoice.is_open)
-            and (
-                after is None or (invoice.due_date, invoice.id) < (after.due_date, after.invoice_id)
-            )
-        ]
-        found.sort(key=lambda invoice: (invoice.due_date, invoice.id), reverse=True)
-        return found[:limit]
-
-
-class FakeRequests(ports.RequestLog):
-    def __init__(self, store: Store) -> None:
-        self.store, self.staged = store, dict[tuple[str, str], tuple[str, bytes]]()
-
-    async def find(self, method: str, request_id: str, fingerprint: str) -> bytes | None:
-        stored = self.store.requests.get((method, request_id))
-        if stored is None:
-            return None
-        if stored[0] != fingerprint:
-            raise ports.RequestIdReused(method)
-        return stored[1]
-
-    async def record(self, method: str, request_id: str, fingerprint: str, result: bytes) -> None:
-        self.staged[(method, request_id)] = (fingerprint, result)
-
-
-class FakeUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, store: Store, read_only: bool) -> None:
-        self.store, self.read_only = store, read_only
-
-    async def _begin(self) -> None:
-        self.invoices = FakeInvoices(self.store)
-        self.creditors = FakeCreditors(self.store)
-        self.requests = FakeRequests(self.store)
-
-    async def _commit(self) -> None:
-        assert not self.read_only
-        assert isinstance(self.creditors, FakeCreditors)
-        assert isinstance(self.invoices, FakeInvoices)
-        assert isinstance(self.requests, FakeRequests)
-        for creditor in self.creditors.staged:
-            self.store.creditors[creditor.id] = creditor
-        for invoice in self.invoices.seen:
-            self.store.invoices[invoice.id] = invoice
-        self.store.requests.update(self.requests.staged)
-        self.store.outbox.extend(to_integration_event(e) for e in self.collect_new_events())
-        self.store.commits += 1
-
-    async def rollback(self) -> None:
-        pass  # nothing reaches the store before _commit
 
 
 @pytest.fixture
@@ -155,11 +35,8 @@ def store() -> Store:
 
 @pytest.fixture
 def handlers(store: Store) -> InvoiceHandlers:
-    def uow(*, read_only: bool = False) -> AbstractUnitOfWork:
-        return FakeUnitOfWork(store, read_only)
-
     return InvoiceHandlers(
-        uow=uow,
+        uow=fake_uow_factory(store),
         protector=AesGcmNationalIdProtector(bytes(32), SECRET),
         parse_finvoice=parse_finvoice,
         clock=lambda: NOW,
@@ -268,3 +145,16 @@ async def test_negative_page_size_is_invalid(handlers: InvoiceHandlers) -> None:
     with pytest.raises(ValidationFailed) as error:
         await handlers.list_invoices(ListInvoices(ports.InvoiceFilter(debtor_party="x"), -1))
     assert error.value.violations[0].field == "page_size"
+
+
+async def test_import_starts_the_timeline(handlers: InvoiceHandlers) -> None:
+    created = await handlers.import_finvoice(ImportFinvoice(finvoice_xml()))
+    page = await handlers.list_invoice_events(ListInvoiceEvents(created.invoice.id))
+    (entry,) = page.entries
+    assert entry.type is ports.TimelineType.IMPORTED
+    assert entry.position == 1
+    assert entry.amount is not None and entry.amount.minor_units == 12400
+    assert entry.details == {"due_date": "2026-09-15"}
+    assert page.next_page_token == ""
+    with pytest.raises(InvoiceNotFound):
+        await handlers.list_invoice_events(ListInvoiceEvents("missing"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from invoice_support import HETU_MATTI, samples_dir
@@ -22,6 +23,7 @@ from ropo_invoice.domain.identifiers import (
     national_check_digit,
     parse_invoice_number,
 )
+from stdnum import iso11649
 
 # ---------------------------------------------------------------------------- references
 
@@ -68,6 +70,14 @@ def test_rf_reference_is_validated_with_iso_11649() -> None:
     assert reference.printed == "RF33 2348 236"
 
 
+def test_a_national_reference_wraps_into_its_rf() -> None:
+    # finnish-domain.md §4.2: national 2348236 → RF33 2348 236, 11112 → RF98 11112.
+    assert PaymentReference.parse("2348236").to_rf().printed == "RF33 2348 236"
+    rf = PaymentReference.parse("11112").to_rf()
+    assert rf == PaymentReference("RF9811112", ReferenceKind.RF)
+    assert rf.to_rf() is rf
+
+
 def test_rf_reference_with_wrong_check_digits_is_rejected() -> None:
     with pytest.raises(InvalidValue, match="RF"):
         PaymentReference.parse("RF17 5390 0754 7034")
@@ -92,30 +102,181 @@ def test_national_reference_is_printed_in_groups_of_five_from_the_right() -> Non
     assert PaymentReference.parse("917192622959197870").printed == "917 19262 29591 97870"
 
 
-def test_shared_reference_vectors() -> None:
+# ---------------------------------------------------------------- shared reference vectors
+
+
+def shared_vectors(relative: str) -> dict[str, Any]:
+    """A vector file of the shared data, or skip with the reason."""
     data_dir = samples_dir()
-    if data_dir is None or not (data_dir / "references/viitenumero_rf_vectors.json").is_file():
-        pytest.skip("shared samples (../shared/data or ROPO_SAMPLES_DIR) are not available")
-    vectors = json.loads((data_dir / "references/viitenumero_rf_vectors.json").read_text())
-    for entry in vectors["finnish_valid"]:
-        assert PaymentReference.parse(entry["value"]).kind is ReferenceKind.NATIONAL
-    for entry in vectors["finnish_invalid"]:
+    if data_dir is None or not (data_dir / relative).is_file():
+        pytest.skip(f"shared vectors {relative} (../shared/data or ROPO_SAMPLES_DIR) are absent")
+    loaded: dict[str, Any] = json.loads((data_dir / relative).read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def references() -> dict[str, Any]:
+    return shared_vectors("references/viitenumero_rf_vectors.json")
+
+
+@pytest.fixture(scope="module")
+def hetus() -> dict[str, Any]:
+    return shared_vectors("hetu/hetu_vectors.json")
+
+
+def test_shared_valid_national_references(references: dict[str, Any]) -> None:
+    assert len(references["finnish_valid"]) == 33
+    for entry in references["finnish_valid"]:
+        reference = PaymentReference.parse(entry["value"])
+        assert reference.kind is ReferenceKind.NATIONAL
+        assert reference.value == "".join(entry["value"].split()).lstrip("0")
+
+
+def test_shared_invalid_national_references(references: dict[str, Any]) -> None:
+    for entry in references["finnish_invalid"]:
         with pytest.raises(InvalidValue):
             PaymentReference.parse(entry["value"])
-    for entry in vectors["finnish_generate_check_digit"]:
+
+
+def test_shared_check_digit_generation(references: dict[str, Any]) -> None:
+    for entry in references["finnish_generate_check_digit"]:
         assert entry["base"] + national_check_digit(entry["base"]) == entry["expected"]
-    for entry in vectors["rf_valid"]:
+        assert PaymentReference.national_from_base(entry["base"]).value == entry["expected"]
+
+
+def test_shared_paper_format(references: dict[str, Any]) -> None:
+    # The sources disagree: most group in fives from the right (Finance Finland's rule, so
+    # the check digit ends a full group), one groups from the left. The project follows the
+    # rule; for a left-grouped entry the digits must still be the same.
+    exact = 0
+    for entry in references["finnish_paper_format"]:
+        printed = PaymentReference.parse(entry["machine"]).printed
+        groups = entry["paper"].split()
+        if all(len(group) == 5 for group in groups[1:]):
+            assert printed == entry["paper"]
+            exact += 1
+        else:
+            assert printed.replace(" ", "") == entry["paper"].replace(" ", "")
+            assert all(len(group) == 5 for group in printed.split()[1:])
+    assert exact == len(references["finnish_paper_format"]) - 1
+
+
+def test_shared_valid_rf_references(references: dict[str, Any]) -> None:
+    for entry in references["rf_valid"]:
         body = "".join(entry["value"].split())[4:]
         if not body.isdigit():  # valid ISO 11649, but no bank barcode can carry it
+            assert iso11649.is_valid(entry["value"])
             with pytest.raises(InvalidValue, match="numeric"):
                 PaymentReference.parse(entry["value"])
             continue
         reference = PaymentReference.parse(entry["value"])
         assert reference.kind is ReferenceKind.RF
         assert reference.wraps_national_reference is entry["finnish_body_valid"]
-    for entry in vectors["rf_invalid"]:
+
+
+def test_shared_invalid_rf_references(references: dict[str, Any]) -> None:
+    for entry in references["rf_invalid"]:
         with pytest.raises(InvalidValue):
             PaymentReference.parse(entry["value"])
+
+
+def test_iso_valid_rf_references_need_a_numeric_body(
+    references: dict[str, Any],
+) -> None:
+    alphanumeric = [entry["value"] for entry in references["rf_valid_iso_but_not_finnish"]]
+    alphanumeric += references["rf_random_alphanumeric_valid"]["values"]
+    assert len(alphanumeric) == 101
+    for value in alphanumeric:
+        assert iso11649.is_valid(value)
+        if value[4:].isdigit():  # a few random bodies happen to be numbers: barcode-ready
+            assert PaymentReference.parse(value).kind is ReferenceKind.RF
+            continue
+        with pytest.raises(InvalidValue, match="numeric"):
+            PaymentReference.parse(value)
+
+
+def test_shared_rf_generation(references: dict[str, Any]) -> None:
+    for entry in references["rf_generate"]:
+        expected = PaymentReference.parse(entry["expected"])
+        # The input is either the national reference itself or its base (without the
+        # check digit): the expected RF body tells which.
+        body = expected.value[4:]
+        national = (
+            PaymentReference.parse(entry["input"])
+            if body == entry["input"]
+            else PaymentReference.national_from_base(entry["input"])
+        )
+        rf = national.to_rf()
+        assert rf == expected
+        if " " in entry["expected"]:
+            assert rf.printed == entry["expected"]
+
+
+def test_shared_finnish_ibans(references: dict[str, Any]) -> None:
+    for entry in references["bonus_finnish_iban_valid"]:
+        account = BankAccount.parse(entry["value"])
+        assert account.iban == "".join(entry["value"].split()).upper()
+    for entry in references["bonus_finnish_iban_invalid"]:
+        with pytest.raises(InvalidValue, match="IBAN"):
+            BankAccount.parse(entry["value"])
+
+
+def test_references_found_in_finvoice_samples(references: dict[str, Any]) -> None:
+    for entry in references["finvoice_sample_references_checked"]:
+        if entry["result"].startswith("valid ISO 11649, body not"):
+            reference = PaymentReference.parse(entry["value"])
+            assert reference.kind is ReferenceKind.RF
+            assert not reference.wraps_national_reference
+        else:
+            with pytest.raises(InvalidValue):
+                PaymentReference.parse(entry["value"])
+
+
+# ------------------------------------------------------------------ shared henkilötunnus
+
+
+def test_shared_valid_henkilotunnus(hetus: dict[str, Any]) -> None:
+    assert len(hetus["valid"]) == 46
+    for entry in hetus["valid"]:
+        national_id = NationalId.parse(entry["value"])
+        assert national_id.reveal() == entry["value"]
+        assert NationalId.is_valid(entry["value"])
+        # Temporary (artificial) numbers 900–999 are accepted like any other.
+        assert (int(entry["individual_number"]) >= 900) is entry["test_range_900_999"]
+
+
+def test_shared_invalid_henkilotunnus(hetus: dict[str, Any]) -> None:
+    for entry in hetus["invalid"]:
+        value = entry["value"]
+        if "strict" in entry["reason"] or "lowercase" in entry["reason"]:
+            # Deliberate policy: parse forgives surrounding spaces and lower case (people
+            # type them) and keeps the strict canonical form.
+            canonical = value.strip().upper()
+            assert NationalId.parse(value).reveal() == canonical
+            assert NationalId.parse(canonical).reveal() == canonical
+            continue
+        assert not NationalId.is_valid(value), entry["reason"]
+        with pytest.raises(InvalidValue) as error:
+            NationalId.parse(value)
+        assert value.strip() not in str(error.value)
+
+
+def test_codes_that_only_lenient_libraries_accept_are_refused(hetus: dict[str, Any]) -> None:
+    entries = hetus["appear_in_library_tests_but_fail_strict_validation"]
+    assert entries
+    for entry in entries:
+        with pytest.raises(InvalidValue):
+            NationalId.parse(entry["value"])
+
+
+def test_century_signs_of_one_century_are_all_valid(hetus: dict[str, Any]) -> None:
+    for group in hetus["equivalent_century_signs"]:
+        parsed = [NationalId.parse(code) for code in group["codes"]]
+        # Same birth date and check character, but distinct codes (the new signs exist
+        # to give out more codes per day), so never equal to each other.
+        assert len({national_id.masked for national_id in parsed}) == 1
+        assert len({national_id.reveal()[-1] for national_id in parsed}) == 1
+        assert len(set(parsed)) == len(parsed)
 
 
 # -------------------------------------------------------------------- parties and accounts

@@ -1,1 +1,2 @@
-"""Demo data: the project's own Finvoice 3.0 invoices for the test persons."""
+"""Demo data: the project's own Finvoice invoices for the test persons (``generator``) and
+the conformance set of one message per import path (``conformance``)."""

@@ -46,11 +46,13 @@ PLAN: tuple[tuple[str, tuple[tuple[str, Bucket], ...]], ...] = (
 _VAT_RATES: dict[str, tuple[tuple[date, Decimal], ...]] = {
     "general": ((date(2013, 1, 1), Decimal("24")), (date(2024, 9, 1), Decimal("25.5"))),
     "food": ((date(2013, 1, 1), Decimal("14")), (date(2026, 1, 1), Decimal("13.5"))),
+    "press": ((date(2013, 1, 1), Decimal("10")),),
 }
 
 
 def vat_rate(vat_class: str, on: date) -> Decimal:
-    """The VAT rate of a class on a date (food: 14 % until 2025, 13.5 % from 2026)."""
+    """The VAT rate of a class on a date (food: 14 % until 2025, 13.5 % from 2026;
+    press: 10 %)."""
     rate = Decimal(0)
     for since, value in _VAT_RATES[vat_class]:
         if on >= since:

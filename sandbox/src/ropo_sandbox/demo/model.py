@@ -13,6 +13,8 @@ from ropo_sandbox.persons import Language, PostalAddress
 CENT = Decimal("0.01")
 ReferenceKind = Literal["national", "rf"]
 BuyerKind = Literal["person", "organization"]
+# general 25.5 % (24 % before 9/2024), food 14 % (13.5 % from 2026), press 10 %.
+VatClass = Literal["general", "food", "press"]
 
 
 def cents(value: Decimal) -> Decimal:
@@ -27,7 +29,7 @@ class Article:
     article_id: str
     names: Mapping[Language, str]
     unit_price: Decimal  # VAT excluded
-    vat_class: Literal["general", "food"]
+    vat_class: VatClass
     delivery: bool = False  # a delivery fee, added once, not a product
 
 
@@ -93,8 +95,20 @@ class VatBreakdown:
 
 
 @dataclass(frozen=True, slots=True)
+class OriginalInvoice:
+    """The invoice a credit note credits."""
+
+    number: str
+    invoice_date: date
+
+
+@dataclass(frozen=True, slots=True)
 class DemoInvoice:
-    """One generated invoice."""
+    """One generated invoice, or a credit note when ``credits`` names the original.
+
+    Rows and totals are positive in the model; a credit note's document writes
+    them negative (the Finvoice convention).
+    """
 
     creditor: Creditor
     buyer: Buyer
@@ -104,6 +118,19 @@ class DemoInvoice:
     reference: str
     reference_kind: ReferenceKind
     lines: tuple[InvoiceLine, ...]
+    #: Paid in advance (ennakko); the payment instruction asks only for the rest.
+    prepaid: Decimal = Decimal("0.00")
+    credits: OriginalInvoice | None = None
+
+    @property
+    def is_credit_note(self) -> bool:
+        """True for a credit note (INV02 / UN 381)."""
+        return self.credits is not None
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the payment instruction asks for: the total less what was prepaid."""
+        return self.gross_total - self.prepaid
 
     @property
     def net_total(self) -> Decimal:

@@ -2,7 +2,8 @@
 
 - ``serve``: the gRPC server (health ``NOT_SERVING`` until the database is reachable
   and migrated to head; reflection; graceful drain on SIGTERM);
-- ``worker``: the outbox relay to JetStream (provisions the ``ROPO_INVOICE`` stream);
+- ``worker``: the outbox relay to JetStream (provisions the ``ROPO_INVOICE`` stream),
+  the payment-event consumer and the daily collection run;
 - ``migrate``: ``alembic upgrade head`` on the service database.
 
 Configuration comes from ``ROPO_INVOICE_*`` variables (``ropo_invoice.config``).
@@ -27,7 +28,7 @@ main = ServiceCommands(
     bootstrap=bootstrap,
     run_worker=run_worker,
     migrations_dir=migrations_dir,
-    worker_summary="outbox relay",
+    worker_summary="outbox relay, payment events and the collection run",
     description=__doc__,
 ).main
 

@@ -14,22 +14,36 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from nats.aio.client import Client
 from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
 from ropo_platform import telemetry
 from ropo_platform.db import Database, EngineOptions
 from ropo_platform.db.types import utcnow
+from ropo_platform.messaging import ConsumerSettings
 from ropo_platform.messaging.outbox import OutboxWriter
+from ropo_platform.messaging.worker import Runnable
 from ropo_platform.rpc import service_full_name
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ropo_invoice.adapters.finvoice import parse_finvoice
+from ropo_invoice.adapters.finvoice import load_finvoice_schemas, parse_finvoice
 from ropo_invoice.adapters.migrations import migrations_dir
 from ropo_invoice.adapters.national_id_protector import AesGcmNationalIdProtector
+from ropo_invoice.adapters.pdf_renderer import PdfRenderer
+from ropo_invoice.adapters.reference_rates import load_reference_rates
 from ropo_invoice.adapters.repository import sql_repositories
 from ropo_invoice.config import InvoiceSettings
+from ropo_invoice.entrypoints.events import payment_event_consumer
 from ropo_invoice.entrypoints.grpc_servicer import InvoiceServicer
+from ropo_invoice.service_layer.collection import CollectionRun, CollectionScheduler
+from ropo_invoice.service_layer.documents import InvoiceDocuments
 from ropo_invoice.service_layer.handlers import Clock, InvoiceHandlers
 from ropo_invoice.service_layer.integration_events import EVENT_SOURCE
-from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork, SqlAlchemyUnitOfWork
+from ropo_invoice.service_layer.lookup import InvoiceLookup
+from ropo_invoice.service_layer.unit_of_work import (
+    AbstractUnitOfWork,
+    JoinedUnitOfWork,
+    SqlAlchemyUnitOfWork,
+)
 
 SERVICE_NAME = service_full_name(invoice_service_pb2, "InvoiceService")
 
@@ -41,14 +55,38 @@ class InvoiceApp:
     settings: InvoiceSettings
     database: Database
     handlers: InvoiceHandlers
+    lookup: InvoiceLookup
+    documents: InvoiceDocuments
+    collection: CollectionRun
+    outbox: OutboxWriter
     migrations: Path
 
     def register(self, server: Any) -> Iterable[str]:
         """Add the servicer to a ``grpc.aio`` server; returns the service names for health."""
         invoice_service_pb2_grpc.add_InvoiceServiceServicer_to_server(
-            InvoiceServicer(self.handlers), server
+            InvoiceServicer(
+                self.handlers,
+                self.lookup,
+                self.documents,
+                max_document_bytes=self.settings.original_document_max_bytes,
+            ),
+            server,
         )
         return [SERVICE_NAME]
+
+    def worker_tasks(
+        self, nc: Client, consumer_settings: ConsumerSettings | None = None
+    ) -> list[Runnable]:
+        """What the worker runs beside the relay: the payment-event consumer and the
+        collection schedule (``consumer_settings`` overrides the consumer's, for tests)."""
+        outbox = self.outbox
+
+        def joined(session: AsyncSession) -> AbstractUnitOfWork:
+            return JoinedUnitOfWork(session, outbox, sql_repositories)
+
+        consumer = payment_event_consumer(self.database, nc, joined, consumer_settings)
+        scheduler = CollectionScheduler(self.collection, self.settings.collection_interval)
+        return [consumer, scheduler]
 
     async def readiness(self) -> None:
         """Raise until the database is reachable and its schema is at the migration head
@@ -81,7 +119,30 @@ def bootstrap(
         protector=AesGcmNationalIdProtector(
             settings.hetu_encryption_key_bytes, settings.person_key_secret_bytes
         ),
-        parse_finvoice=partial(parse_finvoice, max_bytes=settings.finvoice_max_bytes),
+        parse_finvoice=partial(
+            parse_finvoice,
+            max_bytes=settings.finvoice_max_bytes,
+            schemas=(
+                load_finvoice_schemas(settings.finvoice_xsd_dir)
+                if settings.finvoice_xsd_dir
+                else None
+            ),
+        ),
         clock=clock,
     )
-    return InvoiceApp(settings, database, handlers, migrations_dir(settings.migrations_dir))
+    lookup = InvoiceLookup(unit_of_work, min_duration=settings.lookup_min_duration)
+    renderer = PdfRenderer()
+    documents = InvoiceDocuments(unit_of_work, renderer)
+    collection = CollectionRun(
+        unit_of_work, load_reference_rates(settings.reference_rates_file), renderer, clock
+    )
+    return InvoiceApp(
+        settings,
+        database,
+        handlers,
+        lookup,
+        documents,
+        collection,
+        outbox,
+        migrations_dir(settings.migrations_dir),
+    )

@@ -12,6 +12,19 @@ such as ``ROPO_ENV``, ``LOG_LEVEL``, ``LOG_FORMAT``, ``NATS_URL``):
   stored henkilötunnus values. The development default below is public and is
   refused when ``ROPO_ENV=production``;
 - ``ROPO_INVOICE_FINVOICE_MAX_BYTES``: largest accepted Finvoice message;
+- ``ROPO_INVOICE_FINVOICE_XSD_DIR``: folder with ``Finvoice3.0.xsd`` and
+  ``Finvoice2.01.xsd`` (``Finvoice1.3.xsd`` used when present). When set, every
+  imported message is validated against the schema of its ``Version`` first
+  (compiled once at startup); unset (the default), only the parser's own checks
+  apply;
+- ``ROPO_INVOICE_ORIGINAL_DOCUMENT_MAX_BYTES``: largest original invoice PDF kept with
+  an import (10 MiB);
+- ``ROPO_INVOICE_COLLECTION_INTERVAL``: seconds between the worker's collection runs
+  (penalty interest and letters for overdue invoices; 3600);
+- ``ROPO_INVOICE_REFERENCE_RATES_FILE``: a CSV (``period_start,rate_percent``) whose
+  half-years add to or replace the packaged reference-rate table;
+- ``ROPO_INVOICE_LOOKUP_MIN_DURATION``: seconds every *Hae lasku* answer takes at
+  least (0.2), so that timing does not tell which detail was wrong;
 - ``ROPO_INVOICE_MIGRATIONS_DIR``: Alembic scripts, when not next to the source tree.
 """
 
@@ -19,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
@@ -42,6 +56,19 @@ class InvoiceSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/invoice.db"
     hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
     finvoice_max_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    finvoice_xsd_dir: Path | None = None
+    original_document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    lookup_min_duration: float = Field(default=0.2, ge=0.0, le=5.0)
+    collection_interval: float = Field(default=3600.0, ge=1.0, le=86400.0)
+    reference_rates_file: Path | None = None
+
+    @field_validator("finvoice_xsd_dir")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        # Fail at startup, not on the first import.
+        if value is not None and not value.is_dir():
+            raise ValueError("must be an existing folder with the Finvoice XSD files")
+        return value
 
     @field_validator("hetu_encryption_key")
     @classmethod

@@ -99,6 +99,8 @@ invoices = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("version", sa.Integer(), nullable=False),
+    # Last day penalty interest was dealt with; NULL before the first accrual.
+    sa.Column("interest_accrued_until", sa.Date(), nullable=True),
     # Import idempotency: one invoice number per creditor.
     sa.UniqueConstraint("creditor_id", "invoice_number"),
 )
@@ -140,4 +142,61 @@ ledger_components = sa.Table(
     sa.Column("credited_minor", sa.BigInteger(), nullable=False),
     sa.Column("charge_date", sa.Date(), nullable=False),
     sa.UniqueConstraint("invoice_id", "position"),
+)
+# Search by invoice details (Hae lasku) and by case number (Ropo One).
+sa.Index("ix_invoices_invoice_number", invoices.c.invoice_number)
+
+invoice_timeline = sa.Table(
+    "invoice_timeline",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("letter_id", sa.String(_ID), nullable=False),
+    # Values the entry is worded from at read time (JSON object of strings).
+    sa.Column("details", sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint("invoice_id", "position"),
+)
+
+invoice_documents = sa.Table(
+    "invoice_documents",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    # "" for the original image; the letter's id for a rendered letter.
+    sa.Column("letter_id", sa.String(_ID), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint("invoice_id", "kind", "letter_id"),
+)
+
+invoice_letters = sa.Table(
+    "invoice_letters",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("sequence", sa.Integer(), nullable=False),
+    sa.Column("issued_on", sa.Date(), nullable=False),
+    sa.Column("due_date", sa.Date(), nullable=False),
+    # NULL when the letter type never carries a fee; 0 when none was charged.
+    sa.Column("fee_minor", sa.BigInteger(), nullable=True),
+    sa.Column("open_amount_minor", sa.BigInteger(), nullable=False),
+    sa.UniqueConstraint("invoice_id", "type", "sequence"),
+)
+
+# Payments and credit notes already applied to an invoice: redelivered events and
+# re-sent credit notes find their id here and change nothing.
+invoice_processed_items = sa.Table(
+    "invoice_processed_items",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("item_id", sa.String(100), nullable=False),
+    sa.PrimaryKeyConstraint("invoice_id", "kind", "item_id"),
 )

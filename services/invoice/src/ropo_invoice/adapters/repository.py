@@ -8,7 +8,11 @@ version check, so two concurrent changes of one invoice cannot both win.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +22,16 @@ from ropo_platform.money import Money
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ropo_invoice.adapters.orm import creditors, invoice_lines, invoices, ledger_components
+from ropo_invoice.adapters.orm import (
+    creditors,
+    invoice_documents,
+    invoice_letters,
+    invoice_lines,
+    invoice_processed_items,
+    invoice_timeline,
+    invoices,
+    ledger_components,
+)
 from ropo_invoice.domain.identifiers import (
     BankAccount,
     BusinessId,
@@ -28,6 +41,7 @@ from ropo_invoice.domain.identifiers import (
     ReferenceKind,
 )
 from ropo_invoice.domain.ledger import ComponentType, Ledger, LedgerComponent
+from ropo_invoice.domain.letters import Letter, LetterType
 from ropo_invoice.domain.model import Creditor, Invoice, InvoiceLine
 from ropo_invoice.domain.party import (
     Debtor,
@@ -36,7 +50,7 @@ from ropo_invoice.domain.party import (
     PostalAddress,
     ProtectedNationalId,
 )
-from ropo_invoice.domain.stage import FINAL_STAGES, Stage
+from ropo_invoice.domain.stage import ACTIVE_STAGES, FINAL_STAGES, Stage
 from ropo_invoice.service_layer import ports
 
 Row = RowMapping
@@ -114,7 +128,7 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         self._session = session
         self._new: list[Invoice] = []
         # Rows each loaded aggregate was built from, to write only what changed.
-        self._snapshots: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+        self._snapshots: dict[str, _Snapshot] = {}
 
     def _add(self, invoice: Invoice) -> None:
         self._new.append(invoice)
@@ -134,10 +148,40 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         row = (await self._session.execute(sa.select(invoices).where(condition))).mappings().first()
         if row is None:
             return None
-        loaded = await self._assemble([row], include_lines=True)
+        loaded = await self._assemble([row], include_lines=True, include_history=True)
         invoice = loaded[0]
-        self._snapshots[invoice.id] = (_invoice_row(invoice), _component_rows(invoice))
+        self._snapshots[invoice.id] = _Snapshot.of(invoice)
         return invoice
+
+    async def find_by_details(
+        self, reference: str, invoice_number: str
+    ) -> list[ports.LookupCandidate]:
+        query = sa.select(invoices.c.id, invoices.c.debtor_postal_code).where(
+            invoices.c.reference == reference, invoices.c.invoice_number == invoice_number
+        )
+        rows = (await self._session.execute(query)).all()
+        return [ports.LookupCandidate(row.id, row.debtor_postal_code) for row in rows]
+
+    async def ids_due_for_collection(self, today: date, after: str, limit: int) -> list[str]:
+        query = (
+            sa.select(invoices.c.id)
+            .where(
+                invoices.c.due_date < today,
+                invoices.c.open_amount_minor > 0,
+                invoices.c.stage.in_([stage.value for stage in ACTIVE_STAGES]),
+                invoices.c.id > after,
+            )
+            .order_by(invoices.c.id)
+            .limit(limit)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def find_by_myropo_id(self, myropo_id: str) -> ports.LookupCandidate | None:
+        query = sa.select(invoices.c.id, invoices.c.debtor_postal_code).where(
+            invoices.c.myropo_id == myropo_id
+        )
+        row = (await self._session.execute(query)).first()
+        return None if row is None else ports.LookupCandidate(row.id, row.debtor_postal_code)
 
     async def list(
         self,
@@ -156,8 +200,14 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         rows = (await self._session.execute(query)).mappings().all()
         return await self._assemble(rows, include_lines=include_lines)
 
-    async def _assemble(self, rows: Sequence[Row], *, include_lines: bool) -> Sequence[Invoice]:
-        """Build aggregates from invoice rows with one query per child table."""
+    async def _assemble(
+        self, rows: Sequence[Row], *, include_lines: bool, include_history: bool = False
+    ) -> Sequence[Invoice]:
+        """Build aggregates from invoice rows with one query per child table.
+
+        Lists leave out the history (letters, processed payments): they are read-only
+        and never change an invoice, and every query saved keeps a page fast.
+        """
         if not rows:
             return []
         ids = [row["id"] for row in rows]
@@ -190,10 +240,41 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
             )
             for line in line_rows:
                 lines.setdefault(line["invoice_id"], []).append(line)
-        return [
+        invoices_built = [
             _invoice_from_rows(row, components.get(row["id"], []), lines.get(row["id"], []))
             for row in rows
         ]
+        if include_history:
+            for invoice in invoices_built:
+                await self._load_history(invoice)
+        return invoices_built
+
+    async def _load_history(self, invoice: Invoice) -> None:
+        letter_rows = (
+            (
+                await self._session.execute(
+                    sa.select(invoice_letters)
+                    .where(invoice_letters.c.invoice_id == invoice.id)
+                    .order_by(invoice_letters.c.issued_on, invoice_letters.c.sequence)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        invoice.letters = tuple(_letter_from_row(row, invoice.currency) for row in letter_rows)
+        item_rows = (
+            await self._session.execute(
+                sa.select(invoice_processed_items.c.kind, invoice_processed_items.c.item_id)
+                .where(invoice_processed_items.c.invoice_id == invoice.id)
+                .order_by(invoice_processed_items.c.kind, invoice_processed_items.c.item_id)
+            )
+        ).all()
+        items: dict[str, list[str]] = {kind: [] for kind in _PROCESSED_KINDS}
+        for kind, item_id in item_rows:
+            items.setdefault(kind, []).append(item_id)
+        invoice.applied_payment_ids = tuple(items[_APPLIED_PAYMENT])
+        invoice.confirmed_payment_ids = tuple(items[_CONFIRMED_PAYMENT])
+        invoice.applied_credit_note_numbers = tuple(items[_CREDIT_NOTE])
 
     async def flush(self) -> None:
         new, self._new = self._new, []
@@ -205,16 +286,18 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
             if lines:
                 await self._session.execute(sa.insert(invoice_lines), lines)
             for invoice in new:
-                self._snapshots[invoice.id] = (_invoice_row(invoice), _component_rows(invoice))
+                await self._insert_history(invoice, _Snapshot.empty())
+                self._snapshots[invoice.id] = _Snapshot.of(invoice)
         for invoice in self.seen:
             if invoice.id in self._snapshots:
                 await self._update_if_changed(invoice)
 
     async def _update_if_changed(self, invoice: Invoice) -> None:
-        old_row, old_components = self._snapshots[invoice.id]
-        row, components = _invoice_row(invoice), _component_rows(invoice)
-        if row == old_row and components == old_components:
+        old = self._snapshots[invoice.id]
+        current = _Snapshot.of(invoice)
+        if current == old:
             return
+        row = dict(current.row)
         row["version"] = invoice.version + 1
         result = await self._session.execute(
             sa.update(invoices)
@@ -224,12 +307,93 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise ports.Conflict(f"invoice {invoice.id} was changed concurrently")
         invoice.version += 1
-        # Components are few per invoice: replacing them keeps the mapping simple.
-        await self._session.execute(
-            sa.delete(ledger_components).where(ledger_components.c.invoice_id == invoice.id)
+        if current.components != old.components:
+            # Components are few per invoice: replacing them keeps the mapping simple.
+            await self._session.execute(
+                sa.delete(ledger_components).where(ledger_components.c.invoice_id == invoice.id)
+            )
+            await self._session.execute(sa.insert(ledger_components), current.components)
+        await self._insert_history(invoice, old)
+        self._snapshots[invoice.id] = _Snapshot.of(invoice)
+
+    async def _insert_history(self, invoice: Invoice, old: _Snapshot) -> None:
+        """Letters and processed items are append-only: insert what ``old`` lacks."""
+        letters = [
+            _letter_row(invoice.id, letter)
+            for letter in invoice.letters
+            if letter.id not in old.letters
+        ]
+        if letters:
+            await self._session.execute(sa.insert(invoice_letters), letters)
+        items = [
+            {"invoice_id": invoice.id, "kind": kind, "item_id": item_id}
+            for kind, item_id in sorted(_processed_items(invoice) - old.items)
+        ]
+        if items:
+            await self._session.execute(sa.insert(invoice_processed_items), items)
+
+
+_APPLIED_PAYMENT = "payment_applied"
+_CONFIRMED_PAYMENT = "payment_confirmed"
+_CREDIT_NOTE = "credit_note"
+_PROCESSED_KINDS = (_APPLIED_PAYMENT, _CONFIRMED_PAYMENT, _CREDIT_NOTE)
+
+
+def _processed_items(invoice: Invoice) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        [(_APPLIED_PAYMENT, item) for item in invoice.applied_payment_ids]
+        + [(_CONFIRMED_PAYMENT, item) for item in invoice.confirmed_payment_ids]
+        + [(_CREDIT_NOTE, item) for item in invoice.applied_credit_note_numbers]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What an aggregate looked like when loaded or last written."""
+
+    row: dict[str, Any]
+    components: list[dict[str, Any]]
+    letters: frozenset[str]
+    items: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, invoice: Invoice) -> _Snapshot:
+        return cls(
+            _invoice_row(invoice),
+            _component_rows(invoice),
+            frozenset(letter.id for letter in invoice.letters),
+            _processed_items(invoice),
         )
-        await self._session.execute(sa.insert(ledger_components), components)
-        self._snapshots[invoice.id] = (_invoice_row(invoice), components)
+
+    @classmethod
+    def empty(cls) -> _Snapshot:
+        return cls({}, [], frozenset(), frozenset())
+
+
+def _letter_row(invoice_id: str, letter: Letter) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "invoice_id": invoice_id,
+        "type": letter.type.value,
+        "sequence": letter.sequence,
+        "issued_on": letter.issued_on,
+        "due_date": letter.due_date,
+        "fee_minor": letter.fee.minor_units if letter.fee is not None else None,
+        "open_amount_minor": letter.open_amount.minor_units,
+    }
+
+
+def _letter_from_row(row: Row, currency: str) -> Letter:
+    fee = row["fee_minor"]
+    return Letter(
+        id=row["id"],
+        type=LetterType(row["type"]),
+        issued_on=row["issued_on"],
+        due_date=row["due_date"],
+        fee=Money.from_minor_units(fee, currency) if fee is not None else None,
+        open_amount=Money.from_minor_units(row["open_amount_minor"], currency),
+        sequence=row["sequence"],
+    )
 
 
 def _conditions(invoice_filter: ports.InvoiceFilter) -> list[sa.ColumnElement[bool]]:
@@ -245,21 +409,27 @@ def _conditions(invoice_filter: ports.InvoiceFilter) -> list[sa.ColumnElement[bo
         conditions.append(is_open)
     if invoice_filter.closed_only:
         conditions.append(sa.not_(is_open))
+    if invoice_filter.case_number:
+        conditions.append(invoices.c.case_number == invoice_filter.case_number)
+    if invoice_filter.invoice_number:
+        conditions.append(invoices.c.invoice_number == invoice_filter.invoice_number)
+    if invoice_filter.reference:
+        conditions.append(invoices.c.reference == invoice_filter.reference)
+    if invoice_filter.stages:
+        conditions.append(invoices.c.stage.in_([stage.value for stage in invoice_filter.stages]))
+    if invoice_filter.debtor_name:
+        conditions.append(_contains(invoices.c.debtor_name, invoice_filter.debtor_name))
     if invoice_filter.text:
-        needle = invoice_filter.text.lower()
-        conditions.append(
-            sa.or_(
-                *(
-                    sa.func.lower(column).contains(needle, autoescape=True)
-                    for column in (
-                        invoices.c.creditor_name,
-                        invoices.c.invoice_number,
-                        invoices.c.reference,
-                    )
-                )
-            )
-        )
+        columns = [invoices.c.creditor_name, invoices.c.invoice_number, invoices.c.reference]
+        if invoice_filter.text_scope is ports.TextScope.STAFF:
+            columns += [invoices.c.case_number, invoices.c.debtor_name]
+        conditions.append(sa.or_(*(_contains(column, invoice_filter.text) for column in columns)))
     return conditions
+
+
+def _contains(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match with LIKE wildcards in ``text`` escaped."""
+    return sa.func.lower(column).contains(text.lower(), autoescape=True)
 
 
 def _invoice_row(invoice: Invoice) -> dict[str, Any]:
@@ -299,6 +469,7 @@ def _invoice_row(invoice: Invoice) -> dict[str, Any]:
         "created_at": invoice.created_at,
         "updated_at": invoice.updated_at,
         "version": invoice.version,
+        "interest_accrued_until": invoice.interest_accrued_until,
     }
 
 
@@ -360,6 +531,7 @@ def _invoice_from_rows(row: Row, components: Iterable[Row], lines: Iterable[Row]
         due_date_extension_count=row["due_date_extension_count"],
         paid_at=row["paid_at"],
         version=row["version"],
+        interest_accrued_until=row["interest_accrued_until"],
     )
 
 
@@ -433,8 +605,146 @@ class SqlRequestLog(ports.RequestLog):
         await record_response(self._session, method, request_id, fingerprint, result)
 
 
-def sql_repositories(
-    session: AsyncSession,
-) -> tuple[SqlInvoiceRepository, SqlCreditorRepository, SqlRequestLog]:
+# ------------------------------------------------------------------------------ timeline
+
+
+class SqlTimeline(ports.Timeline):
+    """The ``invoice_timeline`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(self, entries: Sequence[ports.TimelineEntry]) -> None:
+        if not entries:
+            return
+        next_position: dict[str, int] = {}
+        rows = []
+        for entry in entries:
+            if entry.invoice_id not in next_position:
+                next_position[entry.invoice_id] = await self._last_position(entry.invoice_id)
+            next_position[entry.invoice_id] += 1
+            rows.append(_timeline_row(entry, next_position[entry.invoice_id]))
+        # Two writers of one invoice's timeline collide on the primary key: that is a
+        # Conflict for the unit of work (the invoice row's version check catches it too).
+        await self._session.execute(sa.insert(invoice_timeline), rows)
+
+    async def _last_position(self, invoice_id: str) -> int:
+        query = sa.select(sa.func.max(invoice_timeline.c.position)).where(
+            invoice_timeline.c.invoice_id == invoice_id
+        )
+        last = (await self._session.execute(query)).scalar()
+        return int(last or 0)
+
+    async def list(self, invoice_id: str, after: int, limit: int) -> Sequence[ports.TimelineEntry]:
+        query = (
+            sa.select(invoice_timeline)
+            .where(invoice_timeline.c.invoice_id == invoice_id, invoice_timeline.c.position > after)
+            .order_by(invoice_timeline.c.position)
+            .limit(limit)
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return [_timeline_entry(row) for row in rows]
+
+
+def _timeline_row(entry: ports.TimelineEntry, position: int) -> dict[str, Any]:
+    amount = entry.amount
+    return {
+        "invoice_id": entry.invoice_id,
+        "position": position,
+        "type": entry.type.value,
+        "occurred_at": entry.occurred_at,
+        "amount_minor": amount.minor_units if amount is not None else None,
+        "currency": amount.currency if amount is not None else None,
+        "letter_id": entry.letter_id,
+        "details": json.dumps(entry.details, sort_keys=True, separators=(",", ":")),
+    }
+
+
+def _timeline_entry(row: Row) -> ports.TimelineEntry:
+    amount = None
+    if row["amount_minor"] is not None:
+        amount = Money.from_minor_units(row["amount_minor"], row["currency"])
+    return ports.TimelineEntry(
+        invoice_id=row["invoice_id"],
+        type=ports.TimelineType(row["type"]),
+        occurred_at=row["occurred_at"],
+        amount=amount,
+        letter_id=row["letter_id"],
+        details={str(k): str(v) for k, v in json.loads(row["details"]).items()},
+        position=row["position"],
+    )
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+class SqlDocumentStore(ports.DocumentStore):
+    """The ``invoice_documents`` table."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._new: list[ports.StoredDocument] = []
+
+    def add(self, document: ports.StoredDocument) -> None:
+        self._new.append(document)
+
+    async def flush(self) -> None:
+        new, self._new = self._new, []
+        if new:
+            await self._session.execute(
+                sa.insert(invoice_documents), [_document_row(d) for d in new]
+            )
+
+    async def get(
+        self, invoice_id: str, kind: ports.DocumentKind, letter_id: str = ""
+    ) -> ports.StoredDocument | None:
+        query = sa.select(invoice_documents).where(
+            invoice_documents.c.invoice_id == invoice_id,
+            invoice_documents.c.kind == kind.value,
+            invoice_documents.c.letter_id == letter_id,
+        )
+        row = (await self._session.execute(query)).mappings().first()
+        if row is None:
+            return None
+        return ports.StoredDocument(
+            invoice_id=row["invoice_id"],
+            kind=ports.DocumentKind(row["kind"]),
+            media_type=row["media_type"],
+            content=bytes(row["content"]),
+            created_at=row["created_at"],
+            letter_id=row["letter_id"],
+        )
+
+
+def _document_row(document: ports.StoredDocument) -> dict[str, Any]:
+    return {
+        "invoice_id": document.invoice_id,
+        "kind": document.kind.value,
+        "letter_id": document.letter_id,
+        "media_type": document.media_type,
+        "content": document.content,
+        "sha256": hashlib.sha256(document.content).hexdigest(),
+        "created_at": document.created_at,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SqlRepositories:
     """The repositories of one unit of work, sharing its session."""
-    return SqlInvoiceRepository(session), SqlCreditorRepository(session), SqlRequestLog(session)
+
+    invoices: SqlInvoiceRepository
+    creditors: SqlCreditorRepository
+    requests: SqlRequestLog
+    timeline: SqlTimeline
+    documents: SqlDocumentStore
+
+
+def sql_repositories(session: AsyncSession) -> SqlRepositories:
+    """The repositories of one unit of work, sharing its session."""
+    return SqlRepositories(
+        SqlInvoiceRepository(session),
+        SqlCreditorRepository(session),
+        SqlRequestLog(session),
+        SqlTimeline(session),
+        SqlDocumentStore(session),
+    )

@@ -1,14 +1,17 @@
 """Commands: what a caller asks the invoice domain to do, already validated field by field.
 
-``RegisterInvoice`` is what a Finvoice message (or any later import format)
-boils down to. The henkilötunnus travels only as a ``NationalId`` (masked in
-``repr``) until the service layer hands it to the protector.
+``RegisterInvoice`` is what a Finvoice invoice (or any later import format)
+boils down to, ``RegisterCreditNote`` what a Finvoice credit note does; together
+they are a ``FinvoiceCommand``. The henkilötunnus travels only as a
+``NationalId`` (masked in ``repr``) until the service layer hands it to the
+protector.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeAlias
 
 from ropo_platform.money import Money
 
@@ -56,3 +59,32 @@ class RegisterInvoice:
     lines: tuple[InvoiceLine, ...] = ()
     #: Format of the source, e.g. "finvoice-3.0", for diagnostics.
     source_format: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCreditNote:
+    """Credit ``amount`` to the invoice ``original_invoice_number`` of ``creditor``
+    (idempotent on creditor + credit note number).
+
+    A credit note (Finvoice ``INV02`` / UN 381) writes its amounts negative; here
+    ``amount`` is the positive sum to take off the original invoice.
+    """
+
+    creditor: IncomingCreditor
+    credit_note_number: str
+    original_invoice_number: str
+    issue_date: date
+    #: The positive amount to credit (the credit note's total including VAT).
+    amount: Money
+    #: The reference the credit note carries (usually the original invoice's), if any.
+    reference: PaymentReference | None = None
+    lines: tuple[InvoiceLine, ...] = ()
+    #: Format of the source, e.g. "finvoice-3.0", for diagnostics.
+    source_format: str = ""
+    original_invoice_date: date | None = None
+    #: The buyer as the credit note names it; the original invoice's debtor is authoritative.
+    debtor: IncomingDebtor | None = None
+
+
+FinvoiceCommand: TypeAlias = RegisterInvoice | RegisterCreditNote
+"""What one Finvoice message asks for: register an invoice or credit one."""

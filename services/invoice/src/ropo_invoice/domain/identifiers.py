@@ -113,6 +113,16 @@ class PaymentReference:
         """A national reference built from ``base`` digits plus their check digit."""
         return cls.parse(base + national_check_digit(base))
 
+    def to_rf(self) -> PaymentReference:
+        """The RF creditor reference that wraps this national reference, check digit
+        included (the Finnish way to build an RF); an RF is returned unchanged."""
+        if self.kind is ReferenceKind.RF:
+            return self
+        # ISO 11649: "RF" reads as 27 15; with check digits 00 appended, the check is
+        # 98 − (number mod 97).
+        check = 98 - int(f"{self.value}271500") % 97
+        return PaymentReference.parse(f"RF{check:02d}{self.value}")
+
     @property
     def wraps_national_reference(self) -> bool:
         """True for an RF whose body is a valid national reference (the Finnish way)."""

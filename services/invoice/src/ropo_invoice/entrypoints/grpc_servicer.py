@@ -21,8 +21,19 @@ from ropo_platform.rpc.errors import error_domain, internal_status, status_for_e
 
 from ropo_invoice.domain.party import Language
 from ropo_invoice.entrypoints import validation
-from ropo_invoice.entrypoints.proto_mapping import View, invoice_to_proto
-from ropo_invoice.service_layer.handlers import ImportFinvoice, InvoiceHandlers, ListInvoices
+from ropo_invoice.entrypoints.proto_mapping import (
+    View,
+    invoice_to_proto,
+    timeline_entry_to_proto,
+)
+from ropo_invoice.service_layer.documents import InvoiceDocuments
+from ropo_invoice.service_layer.handlers import (
+    ImportFinvoice,
+    InvoiceHandlers,
+    ListInvoiceEvents,
+    ListInvoices,
+)
+from ropo_invoice.service_layer.lookup import InvoiceLookup
 
 _log = get_logger(__name__)
 
@@ -33,10 +44,20 @@ Context = Any  # grpc.aio.ServicerContext; grpc ships no type information
 
 
 class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
-    """Implements ImportFinvoice, ImportInvoices, GetInvoice and ListInvoices."""
+    """Implements the import, the reads, the lookups, the timeline and the documents."""
 
-    def __init__(self, handlers: InvoiceHandlers) -> None:
+    def __init__(
+        self,
+        handlers: InvoiceHandlers,
+        lookup: InvoiceLookup,
+        documents: InvoiceDocuments,
+        *,
+        max_document_bytes: int,
+    ) -> None:
         self._handlers = handlers
+        self._max_document_bytes = max_document_bytes
+        self._lookup = lookup
+        self._documents = documents
 
     async def ImportFinvoice(
         self, request: invoice_service_pb2.ImportFinvoiceRequest, context: Context
@@ -48,10 +69,11 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
             request.finvoice_xml,
             request.original_document,
             request.original_document_media_type,
+            max_document_bytes=self._max_document_bytes,
         )
         violations.raise_if_any()
         result = await self._handlers.import_finvoice(
-            ImportFinvoice(request.finvoice_xml, request.request_id)
+            ImportFinvoice(request.finvoice_xml, request.request_id, request.original_document)
         )
         return invoice_service_pb2.ImportFinvoiceResponse(
             invoice=invoice_to_proto(result.invoice, Language.FI, View.FULL),
@@ -77,10 +99,11 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
                     item.finvoice_xml,
                     item.original_document,
                     item.original_document_media_type,
+                    max_document_bytes=self._max_document_bytes,
                 )
                 violations.raise_if_any()
                 imported = await self._handlers.import_finvoice(
-                    ImportFinvoice(item.finvoice_xml, item.request_id)
+                    ImportFinvoice(item.finvoice_xml, item.request_id, item.original_document)
                 )
             except DomainError as error:
                 result.error.CopyFrom(status_for_error(error, domain=DOMAIN))
@@ -123,6 +146,59 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         return invoice_service_pb2.ListInvoicesResponse(
             invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
             next_page_token=page.next_page_token,
+        )
+
+    async def SearchInvoices(
+        self, request: invoice_service_pb2.SearchInvoicesRequest, context: Context
+    ) -> invoice_service_pb2.SearchInvoicesResponse:
+        invoice_filter, language, view = validation.check_search(request)
+        page = await self._handlers.list_invoices(
+            ListInvoices(
+                invoice_filter,
+                request.page_size,
+                request.page_token,
+                include_lines=view is View.FULL,
+            )
+        )
+        return invoice_service_pb2.SearchInvoicesResponse(
+            invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
+            next_page_token=page.next_page_token,
+        )
+
+    async def LookupInvoice(
+        self, request: invoice_service_pb2.LookupInvoiceRequest, context: Context
+    ) -> invoice_service_pb2.LookupInvoiceResponse:
+        query, language = validation.check_lookup(request)
+        invoice = await self._lookup.lookup(query)
+        return invoice_service_pb2.LookupInvoiceResponse(
+            invoice=invoice_to_proto(invoice, language, View.BASIC)
+        )
+
+    async def ListInvoiceEvents(
+        self, request: invoice_service_pb2.ListInvoiceEventsRequest, context: Context
+    ) -> invoice_service_pb2.ListInvoiceEventsResponse:
+        invoice_id, language = validation.check_list_events(request)
+        page = await self._handlers.list_invoice_events(
+            ListInvoiceEvents(invoice_id, request.page_size, request.page_token)
+        )
+        return invoice_service_pb2.ListInvoiceEventsResponse(
+            invoice_events=[timeline_entry_to_proto(entry, language) for entry in page.entries],
+            next_page_token=page.next_page_token,
+        )
+
+    async def GetInvoiceDocument(
+        self, request: invoice_service_pb2.GetInvoiceDocumentRequest, context: Context
+    ) -> invoice_service_pb2.GetInvoiceDocumentResponse:
+        invoice_id, letter_id, language = validation.check_document(request)
+        if letter_id:
+            document = await self._documents.letter(invoice_id, letter_id)
+        else:
+            document = await self._documents.invoice_image(invoice_id, language)
+        return invoice_service_pb2.GetInvoiceDocumentResponse(
+            media_type=document.media_type,
+            content=document.content,
+            filename=document.filename,
+            original=document.original,
         )
 
 

@@ -11,12 +11,15 @@ from decimal import Decimal
 from enum import Enum
 
 from google.type import money_pb2, postal_address_pb2
-from ropo.invoice.v1 import invoice_pb2
+from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
 from ropo_platform.money_proto import money_to_proto
 
+from ropo_invoice.domain.barcode import virtual_bank_barcode
+from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.ledger import LedgerComponent, component_label
-from ropo_invoice.domain.model import CREDITORS_PREFIX, Invoice, InvoiceLine
+from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX, Invoice, InvoiceLine
 from ropo_invoice.domain.party import Debtor, Language
+from ropo_invoice.service_layer.ports import TimelineEntry, TimelineType
 from ropo_invoice.service_layer.proto_values import (
     component_type_to_proto,
     date_to_proto,
@@ -24,8 +27,27 @@ from ropo_invoice.service_layer.proto_values import (
     state_to_proto,
     timestamp_to_proto,
 )
+from ropo_invoice.service_layer.timeline_texts import describe
 
 _NANOS = Decimal(1_000_000_000)
+_EVENT_TYPE = invoice_event_pb2.InvoiceEvent.Type
+_TIMELINE_TYPE: dict[TimelineType, invoice_event_pb2.InvoiceEvent.Type.ValueType] = {
+    TimelineType.IMPORTED: _EVENT_TYPE.TYPE_IMPORTED,
+    TimelineType.STAGE_CHANGED: _EVENT_TYPE.TYPE_STAGE_CHANGED,
+    TimelineType.LETTER_SENT: _EVENT_TYPE.TYPE_LETTER_SENT,
+    TimelineType.COST_ADDED: _EVENT_TYPE.TYPE_COST_ADDED,
+    TimelineType.INTEREST_CHARGED: _EVENT_TYPE.TYPE_INTEREST_CHARGED,
+    TimelineType.DUE_DATE_EXTENDED: _EVENT_TYPE.TYPE_DUE_DATE_EXTENDED,
+    TimelineType.PAYMENT_PLAN_CREATED: _EVENT_TYPE.TYPE_PAYMENT_PLAN_CREATED,
+    TimelineType.PAYMENT_PLAN_CANCELLED: _EVENT_TYPE.TYPE_PAYMENT_PLAN_CANCELLED,
+    TimelineType.PAYMENT_CONFIRMED: _EVENT_TYPE.TYPE_PAYMENT_CONFIRMED,
+    TimelineType.PAYMENT_RECEIVED: _EVENT_TYPE.TYPE_PAYMENT_RECEIVED,
+    TimelineType.CREDIT_NOTE_APPLIED: _EVENT_TYPE.TYPE_CREDIT_NOTE_APPLIED,
+    TimelineType.OVERPAID: _EVENT_TYPE.TYPE_OVERPAID,
+    TimelineType.PAID: _EVENT_TYPE.TYPE_PAID,
+    TimelineType.DISPUTED: _EVENT_TYPE.TYPE_DISPUTED,
+    TimelineType.DISPUTE_RESOLVED: _EVENT_TYPE.TYPE_DISPUTE_RESOLVED,
+}
 
 
 class View(Enum):
@@ -57,8 +79,7 @@ def invoice_to_proto(invoice: Invoice, language: Language, view: View) -> invoic
         open_capital=money_to_proto(ledger.open_capital),
         open_amount=money_to_proto(ledger.open_amount),
         total_amount=money_to_proto(ledger.total_amount),
-        # The virtual bank barcode comes with the invoice image (a later issue).
-        virtual_bank_barcode="",
+        virtual_bank_barcode=payable_barcode(invoice),
         payee_iban=invoice.payee_account.iban,
         payee_bic=invoice.payee_account.bic,
         due_date_extension_count=invoice.due_date_extension_count,
@@ -74,6 +95,20 @@ def invoice_to_proto(invoice: Invoice, language: Language, view: View) -> invoic
         )
         message.lines.extend(line_to_proto(line) for line in invoice.lines)
     return message
+
+
+def payable_barcode(invoice: Invoice) -> str:
+    """The virtual bank barcode of what is open now, payable by the date the debtor is
+    asked to pay by; "" when nothing is open or the account is not Finnish."""
+    open_amount = invoice.ledger.open_amount
+    if not invoice.is_open or not open_amount.is_positive():
+        return ""
+    try:
+        return virtual_bank_barcode(
+            invoice.payee_account.iban, open_amount, invoice.reference, invoice.pay_by_date
+        )
+    except InvalidValue:
+        return ""
 
 
 def debtor_to_proto(debtor: Debtor, view: View) -> invoice_pb2.Debtor:
@@ -147,3 +182,22 @@ def _decimal_text(value: Decimal | None) -> str:
     normalized = value.normalize()
     text = format(normalized, "f")
     return text
+
+
+def timeline_entry_to_proto(
+    entry: TimelineEntry, language: Language
+) -> invoice_event_pb2.InvoiceEvent:
+    """One timeline entry, worded in ``language``."""
+    title, description = describe(entry, language)
+    invoice_name = INVOICES_PREFIX + entry.invoice_id
+    message = invoice_event_pb2.InvoiceEvent(
+        name=f"{invoice_name}/events/{entry.position}",
+        type=_TIMELINE_TYPE[entry.type],
+        event_time=timestamp_to_proto(entry.occurred_at),
+        title=title,
+        description=description,
+        letter=f"{invoice_name}/letters/{entry.letter_id}" if entry.letter_id else "",
+    )
+    if entry.amount is not None:
+        message.amount.CopyFrom(money_to_proto(entry.amount))
+    return message

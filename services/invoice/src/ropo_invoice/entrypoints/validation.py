@@ -15,15 +15,25 @@ from ropo.invoice.v1 import invoice_service_pb2
 from ropo_platform.errors import Violations
 from ropo_platform.pseudonym import is_person_key
 
-from ropo_invoice.domain.identifiers import BusinessId
+from ropo_invoice.domain.errors import InvalidValue
+from ropo_invoice.domain.identifiers import BusinessId, CaseNumber, PaymentReference
 from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX
 from ropo_invoice.domain.party import ORGANIZATIONS_PREFIX, PERSONS_PREFIX, Language
 from ropo_invoice.entrypoints.proto_mapping import View
+from ropo_invoice.service_layer.lookup import LookupByDetails, LookupByMyRopoId, LookupQuery
 from ropo_invoice.service_layer.pagination import MAX_PAGE_SIZE
-from ropo_invoice.service_layer.ports import InvoiceFilter
+from ropo_invoice.service_layer.ports import InvoiceFilter, TextScope
+from ropo_invoice.service_layer.proto_values import stage_from_proto
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 MAX_QUERY_LENGTH = 100
+PDF_MEDIA_TYPE = "application/pdf"
+#: Longest value a lookup field accepts at all; anything shorter that is still wrong
+#: (bad check digit, unknown number) is an ordinary miss, decided by the use case.
+MAX_LOOKUP_FIELD_LENGTH = 64
+_LETTER = re.compile(
+    r"^invoices/([A-Za-z0-9][A-Za-z0-9-]{0,63})/letters/([A-Za-z0-9][A-Za-z0-9-]{0,63})$"
+)
 _VIEWS: dict[int, View] = {
     invoice_service_pb2.INVOICE_VIEW_BASIC: View.BASIC,
     invoice_service_pb2.INVOICE_VIEW_FULL: View.FULL,
@@ -88,17 +98,29 @@ def check_import(
     finvoice_xml: bytes,
     original_document: bytes,
     media_type: str,
+    *,
+    max_document_bytes: int,
 ) -> None:
     """Fields of ``ImportFinvoiceRequest`` and of each ``ImportInvoicesRequest``."""
     check_request_id(violations, request_id)
     if not finvoice_xml:
         violations.add("finvoice_xml", "is required")
     if original_document or media_type:
-        # Stored documents come with the invoice image (a later issue); refusing is
-        # better than accepting a document and silently dropping it.
-        violations.add(
-            "original_document", "original invoice images are not accepted yet", "NOT_SUPPORTED_YET"
-        )
+        check_original_document(violations, original_document, media_type, max_document_bytes)
+
+
+def check_original_document(
+    violations: Violations, content: bytes, media_type: str, max_bytes: int
+) -> None:
+    """The creditor's own invoice image: a PDF (declared and recognisable as one)."""
+    if media_type.strip().lower() != PDF_MEDIA_TYPE:
+        violations.add("original_document_media_type", f'must be "{PDF_MEDIA_TYPE}"')
+    if not content:
+        violations.add("original_document", "is required when a media type is given")
+    elif not content.startswith(b"%PDF-"):
+        violations.add("original_document", "is not a PDF document")
+    elif len(content) > max_bytes:
+        violations.add("original_document", f"is larger than {max_bytes} bytes")
 
 
 def check_get(request: invoice_service_pb2.GetInvoiceRequest) -> tuple[str, Language, View]:
@@ -157,3 +179,138 @@ def check_list(
         text=query,
     )
     return invoice_filter, language, view
+
+
+def check_lookup(
+    request: invoice_service_pb2.LookupInvoiceRequest,
+) -> tuple[LookupQuery, Language]:
+    """``LookupInvoiceRequest`` → (query, language). Only missing or absurdly long fields are
+    ``INVALID_ARGUMENT``: a value of the right shape that is wrong (a bad check digit,
+    an unknown number) must fail exactly like every other miss, in the use case."""
+    violations = Violations()
+    language = check_language(violations, request.language_code)
+    which = request.WhichOneof("query")
+    values: dict[str, str] = {}
+    if which == "invoice_details":
+        details = request.invoice_details
+        for name in ("invoice_number", "reference", "postal_code"):
+            values[name] = getattr(details, name).strip()
+            _lookup_field(violations, f"invoice_details.{name}", values[name])
+    elif which == "myropo_id":
+        values["myropo_id"] = request.myropo_id.strip()
+        _lookup_field(violations, "myropo_id", values["myropo_id"])
+    else:
+        violations.add("query", "set invoice_details or myropo_id")
+    violations.raise_if_any()
+    if which == "myropo_id":
+        return LookupByMyRopoId(values["myropo_id"]), language
+    details_query = LookupByDetails(
+        values["invoice_number"], values["reference"], values["postal_code"]
+    )
+    return details_query, language
+
+
+def _lookup_field(violations: Violations, field: str, value: str) -> None:
+    if not value:
+        violations.add(field, "is required")
+    elif len(value) > MAX_LOOKUP_FIELD_LENGTH:
+        violations.add(field, f"must be at most {MAX_LOOKUP_FIELD_LENGTH} characters")
+
+
+def check_search(
+    request: invoice_service_pb2.SearchInvoicesRequest,
+) -> tuple[InvoiceFilter, Language, View]:
+    """``SearchInvoicesRequest`` (Ropo One) → (filter, language, view)."""
+    violations = Violations()
+    if request.page_size < 0:
+        violations.add("page_size", "must not be negative")
+    query = request.query.strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        violations.add("query", f"must be at most {MAX_QUERY_LENGTH} characters")
+    case_number = ""
+    if request.case_number.strip():
+        try:
+            case_number = CaseNumber.parse(request.case_number).value
+        except InvalidValue as error:
+            violations.add("case_number", error.description)
+    reference = ""
+    if request.reference.strip():
+        try:
+            reference = PaymentReference.parse(request.reference).value
+        except InvalidValue as error:
+            violations.add("reference", error.description)
+    invoice_number = request.invoice_number.strip()
+    if len(invoice_number) > MAX_QUERY_LENGTH:
+        violations.add("invoice_number", f"must be at most {MAX_QUERY_LENGTH} characters")
+    debtor_name = request.debtor_name.strip()
+    if len(debtor_name) > MAX_QUERY_LENGTH:
+        violations.add("debtor_name", f"must be at most {MAX_QUERY_LENGTH} characters")
+    creditor_id = ""
+    if request.creditor:
+        creditor_id = resource_id(request.creditor, CREDITORS_PREFIX) or ""
+        if not creditor_id:
+            violations.add("creditor", 'must be "creditors/{creditor}"')
+    if request.debtor_party and not is_debtor_party(request.debtor_party):
+        violations.add("debtor_party", 'must be "persons/{key}" or "organizations/{business_id}"')
+    stages = []
+    for index, state in enumerate(request.states):
+        stage = stage_from_proto(state)
+        if stage is None:
+            violations.add(f"states[{index}]", "is not a known Invoice.State")
+        else:
+            stages.append(stage)
+    language = check_language(violations, request.language_code)
+    view = check_view(violations, request.view, View.BASIC)
+    violations.raise_if_any()
+    invoice_filter = InvoiceFilter(
+        debtor_party=request.debtor_party,
+        creditor_id=creditor_id,
+        open_only=request.open_only,
+        text=query,
+        text_scope=TextScope.STAFF,
+        case_number=case_number,
+        invoice_number=invoice_number,
+        reference=reference,
+        debtor_name=debtor_name,
+        stages=tuple(dict.fromkeys(stages)),
+    )
+    return invoice_filter, language, view
+
+
+def check_list_events(
+    request: invoice_service_pb2.ListInvoiceEventsRequest,
+) -> tuple[str, Language]:
+    """``ListInvoiceEventsRequest`` → (invoice id, language)."""
+    violations = Violations()
+    invoice_id = resource_id(request.invoice, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("invoice", 'must be "invoices/{invoice}"')
+    if request.page_size < 0:
+        violations.add("page_size", "must not be negative")
+    language = check_language(violations, request.language_code)
+    violations.raise_if_any()
+    assert invoice_id is not None
+    return invoice_id, language
+
+
+def check_document(
+    request: invoice_service_pb2.GetInvoiceDocumentRequest,
+) -> tuple[str, str, Language]:
+    """``GetInvoiceDocumentRequest`` → (invoice id, letter id or "", language)."""
+    violations = Violations()
+    invoice_id = resource_id(request.invoice, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("invoice", 'must be "invoices/{invoice}"')
+    letter_id = ""
+    if request.letter:
+        match = _LETTER.match(request.letter)
+        if match is None:
+            violations.add("letter", 'must be "invoices/{invoice}/letters/{letter}"')
+        elif match.group(1) != invoice_id:
+            violations.add("letter", "must be a letter of the requested invoice")
+        else:
+            letter_id = match.group(2)
+    language = check_language(violations, request.language_code)
+    violations.raise_if_any()
+    assert invoice_id is not None
+    return invoice_id, letter_id, language

@@ -1,8 +1,10 @@
-"""The ``worker`` role: publishes the outbox to JetStream.
+"""The ``worker`` role: the outbox relay, the payment-event consumer and the
+collection schedule.
 
 At start it provisions the invoice stream (``ROPO_INVOICE`` capturing
-``ropo.invoice.>``), idempotently, then runs the outbox relay until SIGTERM or
-SIGINT. Consumers of payment events join the same ``run_until_stopped`` later.
+``ropo.invoice.>``), idempotently, then runs the relay, the consumer of payment
+events (it waits for ``ROPO_PAYMENT``, which the payment worker provisions) and
+the daily collection run until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import signal
 from collections.abc import Iterable
 
-from ropo_platform.messaging import run_relay_worker
+from ropo_platform.messaging import ConsumerSettings, run_relay_worker
 
 from ropo_invoice.bootstrap import InvoiceApp
 from ropo_invoice.service_layer.integration_events import EVENT_SOURCE
@@ -25,6 +27,7 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    consumer_settings: ConsumerSettings | None = None,
     poll_interval: float = 0.5,
 ) -> None:
     """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
@@ -35,6 +38,7 @@ async def run_worker(
         stream=STREAM,
         subjects=STREAM_SUBJECTS,
         source=EVENT_SOURCE,
+        consumers=lambda nc: app.worker_tasks(nc, consumer_settings),
         stop=stop,
         signals=signals,
         poll_interval=poll_interval,

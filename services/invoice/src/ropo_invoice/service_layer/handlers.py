@@ -15,30 +15,63 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ropo_platform.db.types import utcnow
-from ropo_platform.errors import Aborted
+from ropo_platform.errors import Aborted, FailedPrecondition, PreconditionViolation
 from ropo_platform.logging import get_logger
 
-from ropo_invoice.domain.commands import IncomingDebtor, RegisterInvoice
+from ropo_invoice.domain.commands import (
+    FinvoiceCommand,
+    IncomingDebtor,
+    RegisterCreditNote,
+    RegisterInvoice,
+)
 from ropo_invoice.domain.errors import InvoiceNotFound
 from ropo_invoice.domain.model import Creditor, Invoice
 from ropo_invoice.domain.party import Debtor, DebtorKind, NationalIdProtector
 from ropo_invoice.service_layer.pagination import (
     decode_page_token,
+    decode_position_token,
     effective_page_size,
     encode_page_token,
+    encode_position_token,
 )
-from ropo_invoice.service_layer.ports import Conflict, InvoiceCursor, InvoiceFilter
+from ropo_invoice.service_layer.ports import (
+    Conflict,
+    DocumentKind,
+    InvoiceCursor,
+    InvoiceFilter,
+    StoredDocument,
+    TimelineEntry,
+)
 from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
 
 _log = get_logger(__name__)
 
 Clock = Callable[[], datetime]
-FinvoiceParser = Callable[[bytes], RegisterInvoice]
+FinvoiceParser = Callable[[bytes], FinvoiceCommand]
 
 IMPORT_FINVOICE = "ropo.invoice.v1.InvoiceService/ImportFinvoice"
+PDF_MEDIA_TYPE = "application/pdf"
 #: A conflict means another transaction won a race (same invoice imported twice at
 #: once) or a random id collided; a fresh attempt resolves both.
 MAX_IMPORT_ATTEMPTS = 3
+
+
+class OriginalInvoiceUnknown(FailedPrecondition):
+    """A credit note names an invoice this creditor has not sent (``FAILED_PRECONDITION``)."""
+
+    default_reason = "ORIGINAL_INVOICE_UNKNOWN"
+
+    def __init__(self) -> None:
+        super().__init__(
+            message="the credit note's original invoice has not been imported",
+            violations=[
+                PreconditionViolation(
+                    "ORIGINAL_INVOICE",
+                    "InvoiceDetails/OriginalInvoiceNumber",
+                    "no invoice with this number from this creditor; import the invoice first",
+                )
+            ],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +80,9 @@ class ImportFinvoice:
 
     finvoice_xml: bytes
     request_id: str = ""
+    #: The creditor's own invoice image (a PDF, checked by the caller), kept with a new
+    #: invoice and shown by *Avaa lasku* instead of a rendering.
+    original_document: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +126,9 @@ class InvoiceHandlers:
         """Register the invoice in the message, or return the one already registered for
         the same creditor and invoice number (``created=False``)."""
         register = self.parse_finvoice(command.finvoice_xml)
-        fingerprint = hashlib.sha256(command.finvoice_xml).hexdigest()
+        digest = hashlib.sha256(command.finvoice_xml)
+        digest.update(hashlib.sha256(command.original_document).digest())
+        fingerprint = digest.hexdigest()
         for attempt in range(1, MAX_IMPORT_ATTEMPTS + 1):
             try:
                 async with self.uow() as uow:
@@ -100,7 +138,20 @@ class InvoiceHandlers:
                         )
                         if stored is not None:
                             return await _replay(uow, stored)
-                    result = await self._register(uow, register)
+                    if isinstance(register, RegisterCreditNote):
+                        result = await self._credit(uow, register)
+                    else:
+                        result = await self._register(uow, register)
+                    if result.created and command.original_document:
+                        uow.documents.add(
+                            StoredDocument(
+                                invoice_id=result.invoice.id,
+                                kind=DocumentKind.ORIGINAL,
+                                media_type=PDF_MEDIA_TYPE,
+                                content=command.original_document,
+                                created_at=result.invoice.created_at,
+                            )
+                        )
                     if command.request_id:
                         await uow.requests.record(
                             IMPORT_FINVOICE, command.request_id, fingerprint, _result_record(result)
@@ -147,6 +198,19 @@ class InvoiceHandlers:
         uow.invoices.add(invoice)
         return ImportResult(invoice, created=True)
 
+    async def _credit(self, uow: AbstractUnitOfWork, command: RegisterCreditNote) -> ImportResult:
+        """Apply a credit note to its original invoice (``created`` = newly applied)."""
+        creditor = await uow.creditors.get_by_business_id(command.creditor.business_id)
+        invoice = None
+        if creditor is not None:
+            invoice = await uow.invoices.get_by_number(creditor.id, command.original_invoice_number)
+        if invoice is None:
+            # Credit notes may overtake their invoice; the sender retries later.
+            raise OriginalInvoiceUnknown()
+        seen_before = command.credit_note_number in invoice.applied_credit_note_numbers
+        invoice.apply_credit_note(command.credit_note_number, command.amount, self.clock())
+        return ImportResult(invoice, created=not seen_before)
+
     def _debtor(self, incoming: IncomingDebtor, command: RegisterInvoice) -> Debtor:
         if incoming.kind is DebtorKind.ORGANIZATION:
             return Debtor.organization(
@@ -181,6 +245,36 @@ class InvoiceHandlers:
             last = page[-1]
             token = encode_page_token(InvoiceCursor(last.due_date, last.id), query.invoice_filter)
         return InvoicePage(page, token)
+
+    async def list_invoice_events(self, query: ListInvoiceEvents) -> TimelinePage:
+        """The invoice's timeline; ``InvoiceNotFound`` when there is no such invoice."""
+        page_size = effective_page_size(query.page_size)
+        scope = f"invoices/{query.invoice_id}/events"
+        after = decode_position_token(query.page_token, scope)
+        async with self.uow(read_only=True) as uow:
+            if await uow.invoices.get(query.invoice_id) is None:
+                raise InvoiceNotFound(f"invoices/{query.invoice_id}")
+            found = await uow.timeline.list(query.invoice_id, after, page_size + 1)
+        page = list(found[:page_size])
+        token = encode_position_token(scope, page[-1].position) if len(found) > page_size else ""
+        return TimelinePage(page, token)
+
+
+@dataclass(frozen=True, slots=True)
+class ListInvoiceEvents:
+    """A page of one invoice's timeline, oldest first."""
+
+    invoice_id: str
+    page_size: int = 0
+    page_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    """Timeline entries and the token of the next page (empty on the last page)."""
+
+    entries: Sequence[TimelineEntry]
+    next_page_token: str = ""
 
 
 def _result_record(result: ImportResult) -> bytes:

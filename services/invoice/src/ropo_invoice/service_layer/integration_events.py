@@ -39,8 +39,12 @@ class IntegrationEvent:
 
 
 @singledispatch
-def to_integration_event(event: events.Event) -> IntegrationEvent:
-    """The integration event of ``event``; every domain event type must have one."""
+def to_integration_event(event: events.Event) -> IntegrationEvent | None:
+    """The integration event of ``event``, or ``None`` for facts kept inside the service.
+
+    Every domain event type must be registered here, either way: an unregistered one
+    is a programming error (``TypeError``), not an event silently kept private.
+    """
     raise TypeError(f"no integration event for {type(event).__name__}")
 
 
@@ -61,3 +65,82 @@ def _invoice_registered(event: events.InvoiceRegistered) -> IntegrationEvent:
         state=state_to_proto(event.stage),
     )
     return IntegrationEvent(INVOICE_REGISTERED, invoice, message, event.occurred_at)
+
+
+INVOICE_STAGE_CHANGED = "ropo.invoice.v1.invoice_stage_changed"
+INVOICE_PAID = "ropo.invoice.v1.invoice_paid"
+OVERPAYMENT_DETECTED = "ropo.invoice.v1.overpayment_detected"
+CREDIT_NOTE_REFUND_DUE = "ropo.invoice.v1.credit_note_refund_due"
+
+
+@to_integration_event.register
+def _stage_changed(event: events.InvoiceStageChanged) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.InvoiceStageChanged(
+        invoice=invoice,
+        previous_state=state_to_proto(event.previous),
+        state=state_to_proto(event.stage),
+        change_time=timestamp_to_proto(event.occurred_at),
+        debtor_party=event.debtor_party,
+        creditor=CREDITORS_PREFIX + event.creditor_id,
+    )
+    return IntegrationEvent(INVOICE_STAGE_CHANGED, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register
+def _paid(event: events.InvoicePaid) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.InvoicePaid(
+        invoice=invoice,
+        creditor=CREDITORS_PREFIX + event.creditor_id,
+        debtor_party=event.debtor_party,
+        paid_amount=money_to_proto(event.paid_amount),
+        paid_time=timestamp_to_proto(event.occurred_at),
+    )
+    return IntegrationEvent(INVOICE_PAID, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register
+def _overpaid(event: events.OverpaymentDetected) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.OverpaymentDetected(
+        invoice=invoice,
+        creditor=CREDITORS_PREFIX + event.creditor_id,
+        debtor_party=event.debtor_party,
+        debtor_display_name=event.debtor_name,
+        language_code=event.language.value,
+        overpaid_amount=money_to_proto(event.amount),
+        payment=event.payment,
+        detect_time=timestamp_to_proto(event.occurred_at),
+        case_number=event.case_number,
+    )
+    return IntegrationEvent(OVERPAYMENT_DETECTED, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register
+def _credit_refund(event: events.CreditNoteRefundDue) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.CreditNoteRefundDue(
+        invoice=invoice,
+        creditor=CREDITORS_PREFIX + event.creditor_id,
+        debtor_party=event.debtor_party,
+        debtor_display_name=event.debtor_name,
+        language_code=event.language.value,
+        credit_note_number=event.credit_note_number,
+        refund_amount=money_to_proto(event.amount),
+        credit_time=timestamp_to_proto(event.occurred_at),
+        case_number=event.case_number,
+    )
+    return IntegrationEvent(CREDIT_NOTE_REFUND_DUE, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register(events.LetterIssued)
+@to_integration_event.register(events.CostAdded)
+@to_integration_event.register(events.InterestCharged)
+@to_integration_event.register(events.PaymentConfirmed)
+@to_integration_event.register(events.PaymentReceived)
+@to_integration_event.register(events.CreditNoteApplied)
+def _kept_inside(event: events.Event) -> None:
+    """Bookkeeping inside the service: the timeline shows it, no other service needs it
+    (stage changes, payment and refund facts above are what others act on)."""
+    return None

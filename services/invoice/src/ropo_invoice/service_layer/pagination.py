@@ -83,3 +83,34 @@ def decode_page_token(token: str, invoice_filter: InvoiceFilter) -> InvoiceCurso
     if token_filter != filter_hash(invoice_filter):
         raise InvalidPageToken("was issued for a request with other filters")
     return cursor
+
+
+def encode_position_token(scope: str, position: int) -> str:
+    """A token that continues after ``position`` within ``scope`` (e.g. one invoice's
+    timeline); it is refused for any other scope."""
+    body = {"v": _TOKEN_VERSION, "p": position, "s": _scope_hash(scope)}
+    raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_position_token(token: str, scope: str) -> int:
+    """The position in ``token`` (0 for the first page); ``InvalidPageToken`` otherwise."""
+    if not token:
+        return 0
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(body, dict) or body.get("v") != _TOKEN_VERSION:
+            raise ValueError("unknown token version")
+        position, token_scope = body["p"], str(body["s"])
+        if not isinstance(position, int) or position < 0:
+            raise ValueError("bad position")
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidPageToken("is not a token from a previous response") from None
+    if token_scope != _scope_hash(scope):
+        raise InvalidPageToken("was issued for a request with other filters")
+    return position
+
+
+def _scope_hash(scope: str) -> str:
+    return hashlib.sha256(scope.encode("utf-8")).hexdigest()[:16]

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
 
 from ropo_platform.errors import FieldViolation, ValidationFailed
+from ropo_platform.money import Money
 
 from ropo_invoice.domain.identifiers import BusinessId
 from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.stage import Stage
 
 
 class Conflict(Exception):
@@ -44,9 +47,18 @@ class InvoiceCursor:
     invoice_id: str
 
 
+class TextScope(StrEnum):
+    """Which columns a free-text query searches."""
+
+    #: What a debtor sees in MyRopo: issuer, invoice number, reference.
+    DEBTOR = "debtor"
+    #: Ropo One: also the case number and the debtor's name.
+    STAFF = "staff"
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceFilter:
-    """Which invoices a list wants; every set criterion must match."""
+    """Which invoices a list or search wants; every set criterion must match."""
 
     invoice_ids: tuple[str, ...] | None = None
     debtor_party: str = ""
@@ -54,6 +66,79 @@ class InvoiceFilter:
     open_only: bool = False
     closed_only: bool = False
     text: str = ""
+    text_scope: TextScope = TextScope.DEBTOR
+    case_number: str = ""
+    invoice_number: str = ""
+    reference: str = ""
+    debtor_name: str = ""
+    stages: tuple[Stage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCandidate:
+    """The few columns a lookup compares before it loads anything else."""
+
+    invoice_id: str
+    postal_code: str
+
+
+class TimelineType(StrEnum):
+    """Kinds of timeline entries (``InvoiceEvent.Type`` on the wire)."""
+
+    IMPORTED = "imported"
+    STAGE_CHANGED = "stage_changed"
+    LETTER_SENT = "letter_sent"
+    COST_ADDED = "cost_added"
+    INTEREST_CHARGED = "interest_charged"
+    DUE_DATE_EXTENDED = "due_date_extended"
+    PAYMENT_PLAN_CREATED = "payment_plan_created"
+    PAYMENT_PLAN_CANCELLED = "payment_plan_cancelled"
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    PAYMENT_RECEIVED = "payment_received"
+    CREDIT_NOTE_APPLIED = "credit_note_applied"
+    OVERPAID = "overpaid"
+    PAID = "paid"
+    DISPUTED = "disputed"
+    DISPUTE_RESOLVED = "dispute_resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One stored entry of an invoice's status timeline.
+
+    Texts are not stored: ``details`` keeps the values (stage names, letter kind,
+    dates) from which the entry is worded in the reader's language at read time.
+    """
+
+    invoice_id: str
+    type: TimelineType
+    occurred_at: datetime
+    amount: Money | None = None
+    letter_id: str = ""
+    details: dict[str, str] = field(default_factory=dict)
+    #: Order within the invoice (1, 2, …); the repository assigns it on append.
+    position: int = 0
+
+
+class DocumentKind(StrEnum):
+    """What a stored document is."""
+
+    #: The PDF the creditor sent with the invoice (shown by *Avaa lasku* when present).
+    ORIGINAL = "original"
+    #: A letter rendered when it was issued (kept as sent).
+    LETTER = "letter"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document kept for an invoice."""
+
+    invoice_id: str
+    kind: DocumentKind
+    media_type: str
+    content: bytes = field(repr=False)
+    created_at: datetime
+    letter_id: str = ""
 
 
 class CreditorRepository(abc.ABC):
@@ -114,6 +199,19 @@ class InvoiceRepository(abc.ABC):
     async def _get_by_number(self, creditor_id: str, invoice_number: str) -> Invoice | None: ...
 
     @abc.abstractmethod
+    async def find_by_details(self, reference: str, invoice_number: str) -> list[LookupCandidate]:
+        """Invoices whose reference and invoice number both match (any creditor)."""
+
+    @abc.abstractmethod
+    async def ids_due_for_collection(self, today: date, after: str, limit: int) -> list[str]:
+        """Ids (ascending, after ``after``) of open invoices in an active stage whose due
+        date is before ``today``: the collection run's candidates."""
+
+    @abc.abstractmethod
+    async def find_by_myropo_id(self, myropo_id: str) -> LookupCandidate | None:
+        """The invoice with this MyRopo ID."""
+
+    @abc.abstractmethod
     async def list(
         self,
         invoice_filter: InvoiceFilter,
@@ -138,3 +236,32 @@ class RequestLog(abc.ABC):
     @abc.abstractmethod
     async def record(self, method: str, request_id: str, fingerprint: str, result: bytes) -> None:
         """Store the result of a first call, in the current transaction."""
+
+
+class Timeline(abc.ABC):
+    """The status timeline of invoices (append-only)."""
+
+    @abc.abstractmethod
+    async def append(self, entries: Sequence[TimelineEntry]) -> None:
+        """Store ``entries`` (each invoice's entries get the next positions, in order)."""
+
+    @abc.abstractmethod
+    async def list(self, invoice_id: str, after: int, limit: int) -> Sequence[TimelineEntry]:
+        """Up to ``limit`` entries of the invoice after position ``after``, oldest first."""
+
+
+class DocumentStore(abc.ABC):
+    """Original invoice images and rendered letters."""
+
+    @abc.abstractmethod
+    def add(self, document: StoredDocument) -> None:
+        """Stage ``document`` for insertion at commit (after the invoice it belongs to)."""
+
+    async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
+        """Write staged documents (called by the unit of work before committing)."""
+
+    @abc.abstractmethod
+    async def get(
+        self, invoice_id: str, kind: DocumentKind, letter_id: str = ""
+    ) -> StoredDocument | None:
+        """The stored document of that kind (and letter), if any."""

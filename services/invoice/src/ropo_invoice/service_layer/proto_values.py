@@ -50,6 +50,14 @@ def state_to_proto(stage: Stage) -> invoice_pb2.Invoice.State.ValueType:
     return _STATE[stage]
 
 
+_STAGE_OF_STATE: dict[int, Stage] = {int(state): stage for stage, state in _STATE.items()}
+
+
+def stage_from_proto(state: int) -> Stage | None:
+    """``Invoice.State`` → domain stage; ``None`` for unspecified or unknown values."""
+    return _STAGE_OF_STATE.get(int(state))
+
+
 def debtor_kind_to_proto(kind: DebtorKind) -> invoice_pb2.DebtorKind.ValueType:
     """Domain debtor kind → ``DebtorKind``."""
     return _DEBTOR_KIND[kind]

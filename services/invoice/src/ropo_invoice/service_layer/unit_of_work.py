@@ -2,7 +2,8 @@
 
 ``async with uow:`` opens the transaction; ``await uow.commit()`` writes the
 staged aggregates, turns the domain events the aggregates recorded into
-integration events in the outbox — in the same transaction — and commits.
+timeline entries and integration events in the outbox — in the same
+transaction — and commits.
 Leaving the block without ``commit()`` rolls everything back.
 
 Each call gets a fresh unit of work from a factory (``bootstrap``): gRPC
@@ -27,9 +28,13 @@ from ropo_invoice.service_layer.integration_events import IntegrationEvent, to_i
 from ropo_invoice.service_layer.ports import (
     Conflict,
     CreditorRepository,
+    DocumentStore,
     InvoiceRepository,
     RequestLog,
+    Timeline,
+    TimelineEntry,
 )
+from ropo_invoice.service_layer.timeline import timeline_entries
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -38,6 +43,8 @@ class AbstractUnitOfWork(abc.ABC):
     invoices: InvoiceRepository
     creditors: CreditorRepository
     requests: RequestLog
+    timeline: Timeline
+    documents: DocumentStore
 
     async def __aenter__(self) -> Self:
         await self._begin()
@@ -83,9 +90,22 @@ class _Rollback(Exception):
     """Thrown into the transaction context to make it roll back."""
 
 
-RepositoriesFactory = Callable[
-    [AsyncSession], tuple[InvoiceRepository, CreditorRepository, RequestLog]
-]
+class Repositories(Protocol):
+    """What a repositories factory returns for one session."""
+
+    @property
+    def invoices(self) -> InvoiceRepository: ...
+    @property
+    def creditors(self) -> CreditorRepository: ...
+    @property
+    def requests(self) -> RequestLog: ...
+    @property
+    def timeline(self) -> Timeline: ...
+    @property
+    def documents(self) -> DocumentStore: ...
+
+
+RepositoriesFactory = Callable[[AsyncSession], Repositories]
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -98,13 +118,15 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         repositories: RepositoriesFactory,
         *,
         read_only: bool = False,
-        translate: Callable[[Event], IntegrationEvent] = to_integration_event,
+        translate: Callable[[Event], IntegrationEvent | None] = to_integration_event,
+        record: Callable[[Event], list[TimelineEntry]] = timeline_entries,
     ) -> None:
         self._database = database
         self._outbox = outbox
         self._repositories = repositories
         self._read_only = read_only
         self._translate = translate
+        self._record = record
         self._stack: AsyncExitStack | None = None
         self._session: AsyncSession | None = None
 
@@ -126,7 +148,10 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
             # that would fail at the lock upgrade instead of waiting.
             session = await stack.enter_async_context(self._database.transaction())
         self._stack, self._session = stack, session
-        self.invoices, self.creditors, self.requests = self._repositories(session)
+        repositories = self._repositories(session)
+        self.invoices, self.creditors = repositories.invoices, repositories.creditors
+        self.requests, self.timeline = repositories.requests, repositories.timeline
+        self.documents = repositories.documents
 
     async def _commit(self) -> None:
         if self._read_only:
@@ -134,17 +159,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         stack, session = self._stack, self.session
         assert stack is not None
         try:
-            await self.creditors.flush()
-            await self.invoices.flush()
-            for event in self.collect_new_events():
-                integration = self._translate(event)
-                await self._outbox.add(
-                    session,
-                    event_type=integration.event_type,
-                    subject_name=integration.subject_name,
-                    message=integration.message,
-                    occurred_at=integration.occurred_at,
-                )
+            await _write_changes(self, session, self._outbox, self._translate, self._record)
             self._stack = None
             await stack.aclose()  # leaves Database.transaction(): COMMIT
         except IntegrityError as error:
@@ -160,3 +175,67 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     async def _abandon(stack: AsyncExitStack) -> None:
         error = _Rollback()
         await stack.__aexit__(_Rollback, error, None)
+
+
+class JoinedUnitOfWork(AbstractUnitOfWork):
+    """Works inside a transaction someone else owns: the event consumer's, which also
+    holds the inbox row, so an effect, its events and the "processed" mark commit
+    together. ``commit`` writes everything but leaves COMMIT (or ROLLBACK) to the owner.
+    """
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        outbox: OutboxWriter,
+        repositories: RepositoriesFactory,
+        *,
+        translate: Callable[[Event], IntegrationEvent | None] = to_integration_event,
+        record: Callable[[Event], list[TimelineEntry]] = timeline_entries,
+    ) -> None:
+        self._session = session
+        self._outbox = outbox
+        self._repositories = repositories
+        self._translate = translate
+        self._record = record
+
+    async def _begin(self) -> None:
+        repositories = self._repositories(self._session)
+        self.invoices, self.creditors = repositories.invoices, repositories.creditors
+        self.requests, self.timeline = repositories.requests, repositories.timeline
+        self.documents = repositories.documents
+
+    async def _commit(self) -> None:
+        try:
+            await _write_changes(self, self._session, self._outbox, self._translate, self._record)
+        except IntegrityError as error:
+            raise Conflict("a uniqueness rule was violated") from error
+
+    async def rollback(self) -> None:
+        """Nothing to do: the owner of the transaction rolls back."""
+
+
+async def _write_changes(
+    uow: AbstractUnitOfWork,
+    session: AsyncSession,
+    outbox: OutboxWriter,
+    translate: Callable[[Event], IntegrationEvent | None],
+    record: Callable[[Event], list[TimelineEntry]],
+) -> None:
+    """Staged aggregates, their timeline entries and integration events, in ``session``."""
+    await uow.creditors.flush()
+    await uow.invoices.flush()
+    await uow.documents.flush()
+    entries: list[TimelineEntry] = []
+    for event in uow.collect_new_events():
+        entries += record(event)
+        integration = translate(event)
+        if integration is None:
+            continue
+        await outbox.add(
+            session,
+            event_type=integration.event_type,
+            subject_name=integration.subject_name,
+            message=integration.message,
+            occurred_at=integration.occurred_at,
+        )
+    await uow.timeline.append(entries)

@@ -1,0 +1,137 @@
+"""The daily collection run: penalty interest and the next letter for overdue invoices.
+
+The worker runs it on a schedule (``CollectionScheduler``); tests call
+``run_once`` with a fixed clock. Each invoice is handled in its own unit of
+work, so one invoice that cannot be handled (a concurrent change, a missing
+reference rate) does not hold up the others: it is tried again on the next run.
+Letters are rendered when issued and kept as sent (``DocumentStore``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from ropo_platform.errors import DomainError
+from ropo_platform.logging import get_logger
+
+from ropo_invoice.domain.interest import ReferenceRateTable
+from ropo_invoice.domain.letters import Letter
+from ropo_invoice.domain.model import Invoice
+from ropo_invoice.domain.policy import CollectionPolicy
+from ropo_invoice.service_layer.ports import Conflict, DocumentKind, StoredDocument
+from ropo_invoice.service_layer.unit_of_work import UnitOfWorkFactory
+
+_log = get_logger(__name__)
+PDF = "application/pdf"
+
+
+class LetterRenderer(Protocol):
+    """Port: draws a letter (an adapter implements it with a PDF library)."""
+
+    def render_letter(self, invoice: Invoice, letter: Letter) -> bytes:
+        """The letter as a PDF in the debtor's language."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionSummary:
+    """What one run did."""
+
+    examined: int = 0
+    letters: int = 0
+    interest_charges: int = 0
+    failures: int = 0
+
+
+@dataclass(slots=True)
+class CollectionRun:
+    """Moves overdue invoices along (DESIGN §5) as of ``clock()``'s day."""
+
+    uow: UnitOfWorkFactory
+    rates: ReferenceRateTable
+    renderer: LetterRenderer
+    clock: Callable[[], datetime]
+    policy: Callable[[str], CollectionPolicy] = field(default=lambda _creditor: CollectionPolicy())
+    batch_size: int = 200
+
+    async def run_once(self) -> CollectionSummary:
+        """Handle every open invoice whose due date has passed."""
+        now = self.clock()
+        today = now.date()
+        examined = letters = charges = failures = 0
+        after = ""
+        while True:
+            async with self.uow(read_only=True) as uow:
+                ids = await uow.invoices.ids_due_for_collection(today, after, self.batch_size)
+            for invoice_id in ids:
+                examined += 1
+                try:
+                    letter, charged = await self._handle(invoice_id, today, now)
+                except (Conflict, DomainError) as error:
+                    failures += 1
+                    _log.warning(
+                        "collection_skipped",
+                        invoice=f"invoices/{invoice_id}",
+                        error=type(error).__name__,
+                    )
+                    continue
+                letters += letter
+                charges += charged
+            if len(ids) < self.batch_size:
+                break
+            after = ids[-1]
+        summary = CollectionSummary(examined, letters, charges, failures)
+        _log.info("collection_run", day=today.isoformat(), **asdict(summary))
+        return summary
+
+    async def _handle(self, invoice_id: str, today: date, now: datetime) -> tuple[int, int]:
+        async with self.uow() as uow:
+            invoice = await uow.invoices.get(invoice_id)
+            if invoice is None or not invoice.is_open:
+                return 0, 0
+            # Interest runs through yesterday: today is not over yet.
+            charged = invoice.accrue_interest(today - timedelta(days=1), self.rates, now)
+            letter = invoice.progress_collection(today, self.policy(invoice.creditor_id), now)
+            if letter is not None:
+                content = await asyncio.to_thread(self.renderer.render_letter, invoice, letter)
+                uow.documents.add(
+                    StoredDocument(
+                        invoice_id=invoice.id,
+                        kind=DocumentKind.LETTER,
+                        media_type=PDF,
+                        content=content,
+                        created_at=now,
+                        letter_id=letter.id,
+                    )
+                )
+            await uow.commit()
+        return int(letter is not None), int(charged is not None)
+
+
+@dataclass(slots=True)
+class CollectionScheduler:
+    """Runs ``CollectionRun`` every ``interval`` seconds until stopped (a worker task)."""
+
+    collection: CollectionRun
+    interval: float = 3600.0
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Run now, then every ``interval``; errors are logged and the next run tries again."""
+        while not self._stop.is_set():
+            try:
+                await self.collection.run_once()
+            except Exception:
+                _log.exception("collection_run_failed")
+            try:
+                await asyncio.wait_for(self._stop.wait(), timeout=self.interval)
+            except TimeoutError:
+                continue
+
+    def stop(self) -> None:
+        """Finish after the current invoice's run."""
+        self._stop.set()
