@@ -63,6 +63,9 @@ class FakeInvoices(ports.InvoiceRepository):
         return copy.deepcopy(found) if found else None
 
     async def _get_by_number(self, creditor_id: str, invoice_number: str) -> Invoice | None:
+        for invoice in self.staged:  # staged in this unit of work, like the SQL repository
+            if (invoice.creditor_id, invoice.invoice_number) == (creditor_id, invoice_number):
+                return invoice
         for invoice in self.store.invoices.values():
             if (invoice.creditor_id, invoice.invoice_number) == (creditor_id, invoice_number):
                 return copy.deepcopy(invoice)

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from ropo_platform.db import Database
 from ropo_platform.db.schema import DEFAULT_TABLES
 from ropo_platform.logging import request_id_scope
-from ropo_platform.messaging import OutboxWriter, add_event
+from ropo_platform.messaging import OutboxEvent, OutboxWriter, add_event, add_events
 from ropo_platform.messaging.wakeup import OUTBOX_COMMITTED
 
 EVENT = "ropo.invoice.v1.invoice_registered"
@@ -169,3 +169,32 @@ async def test_invalid_events_are_refused(
 def test_writer_checks_its_source_up_front() -> None:
     with pytest.raises(ValueError):
         OutboxWriter("invoice")
+
+
+async def test_a_batch_of_events_is_one_statement_in_order(messaging_database: Database) -> None:
+    db = messaging_database
+    writer = OutboxWriter("/ropo/invoice")
+    batch = [
+        OutboxEvent(EVENT, f"invoices/inv_{n}", message(invoice=f"invoices/inv_{n}"))
+        for n in range(3)
+    ]
+    async with db.transaction() as session:
+        ids = await writer.add_many(session, batch)
+    written = await rows(db)
+    assert [row.id for row in written] == ids
+    assert [row.subject for row in written] == [
+        "invoices/inv_0",
+        "invoices/inv_1",
+        "invoices/inv_2",
+    ]
+    assert all(row.headers["ce-id"] == row.id for row in written)
+    assert len(set(ids)) == 3
+
+    with pytest.raises(ValueError, match="personal ids"):
+        async with db.transaction() as session:
+            await add_events(
+                session,
+                [OutboxEvent(EVENT, "invoices/010190-900P", message())],
+                source="/ropo/invoice",
+            )
+    assert len(await rows(db)) == 3

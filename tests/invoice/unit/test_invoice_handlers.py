@@ -15,6 +15,7 @@ from ropo_invoice.domain.model import Invoice
 from ropo_invoice.service_layer import ports
 from ropo_invoice.service_layer.handlers import (
     ImportFinvoice,
+    ImportResult,
     InvoiceHandlers,
     ListInvoiceEvents,
     ListInvoices,
@@ -158,3 +159,28 @@ async def test_import_starts_the_timeline(handlers: InvoiceHandlers) -> None:
     assert page.next_page_token == ""
     with pytest.raises(InvoiceNotFound):
         await handlers.list_invoice_events(ListInvoiceEvents("missing"))
+
+
+async def test_batch_import_shares_one_commit_and_isolates_rejections(
+    handlers: InvoiceHandlers, store: Store
+) -> None:
+    results = await handlers.import_batch(
+        [
+            ImportFinvoice(finvoice_xml(number="B-1")),
+            ImportFinvoice(finvoice_xml(number="B-2", reference="1233")),  # bad check digit
+            ImportFinvoice(finvoice_xml(number="B-1")),  # the same invoice again
+            ImportFinvoice(finvoice_xml(number="B-3", due_date="20260801")),  # before issue
+            ImportFinvoice(finvoice_xml(number="B-4", buyer_id=HETU_MAIJA)),
+        ]
+    )
+    first, bad_reference, again, bad_dates, fourth = results
+    assert isinstance(first, ImportResult) and first.created
+    assert isinstance(again, ImportResult) and not again.created
+    assert again.invoice.id == first.invoice.id
+    assert isinstance(fourth, ImportResult) and fourth.created
+    assert isinstance(bad_reference, InvoiceValidationError)
+    assert isinstance(bad_dates, InvoiceValidationError)
+    assert store.commits == 1
+    assert sorted(i.invoice_number for i in store.invoices.values()) == ["B-1", "B-4"]
+    assert len(store.creditors) == 1
+    assert len(store.outbox) == 2

@@ -13,7 +13,7 @@ from ropo_platform.messaging.consumer import ConsumerSettings, EventConsumer, Ha
 from ropo_platform.messaging.envelope import Envelope, InvalidEnvelope
 from ropo_platform.messaging.errors import PermanentError
 from ropo_platform.messaging.inbox import record_processed, was_processed
-from ropo_platform.messaging.outbox import OutboxWriter, add_event
+from ropo_platform.messaging.outbox import OutboxEvent, OutboxWriter, add_event, add_events
 from ropo_platform.messaging.relay import OutboxRelay
 from ropo_platform.messaging.streams import ensure_consumer, ensure_stream
 from ropo_platform.messaging.worker import Runnable, run_relay_worker, run_until_stopped
@@ -25,12 +25,14 @@ __all__ = [
     "EventConsumer",
     "Handler",
     "InvalidEnvelope",
+    "OutboxEvent",
     "OutboxRelay",
     "OutboxWriter",
     "Outcome",
     "PermanentError",
     "Runnable",
     "add_event",
+    "add_events",
     "connect_nats",
     "ensure_consumer",
     "ensure_stream",

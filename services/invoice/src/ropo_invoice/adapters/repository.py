@@ -617,23 +617,24 @@ class SqlTimeline(ports.Timeline):
     async def append(self, entries: Sequence[ports.TimelineEntry]) -> None:
         if not entries:
             return
-        next_position: dict[str, int] = {}
+        next_position = await self._last_positions({entry.invoice_id for entry in entries})
         rows = []
         for entry in entries:
-            if entry.invoice_id not in next_position:
-                next_position[entry.invoice_id] = await self._last_position(entry.invoice_id)
-            next_position[entry.invoice_id] += 1
+            next_position[entry.invoice_id] = next_position.get(entry.invoice_id, 0) + 1
             rows.append(_timeline_row(entry, next_position[entry.invoice_id]))
         # Two writers of one invoice's timeline collide on the primary key: that is a
         # Conflict for the unit of work (the invoice row's version check catches it too).
         await self._session.execute(sa.insert(invoice_timeline), rows)
 
-    async def _last_position(self, invoice_id: str) -> int:
-        query = sa.select(sa.func.max(invoice_timeline.c.position)).where(
-            invoice_timeline.c.invoice_id == invoice_id
+    async def _last_positions(self, invoice_ids: set[str]) -> dict[str, int]:
+        """The last position of each invoice's timeline, in one query (a batch import
+        appends to many invoices at once)."""
+        query = (
+            sa.select(invoice_timeline.c.invoice_id, sa.func.max(invoice_timeline.c.position))
+            .where(invoice_timeline.c.invoice_id.in_(sorted(invoice_ids)))
+            .group_by(invoice_timeline.c.invoice_id)
         )
-        last = (await self._session.execute(query)).scalar()
-        return int(last or 0)
+        return {row[0]: int(row[1]) for row in await self._session.execute(query)}
 
     async def list(self, invoice_id: str, after: int, limit: int) -> Sequence[ports.TimelineEntry]:
         query = (

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
-from ropo_platform.errors import DomainError, Violations
+from ropo_platform.errors import DomainError, ValidationFailed, Violations
 from ropo_platform.logging import get_logger
 from ropo_platform.rpc import answer_unimplemented
 from ropo_platform.rpc.errors import error_domain, internal_status, status_for_error
@@ -28,7 +28,10 @@ from ropo_invoice.entrypoints.proto_mapping import (
 )
 from ropo_invoice.service_layer.documents import InvoiceDocuments
 from ropo_invoice.service_layer.handlers import (
-    ImportFinvoice,
+    ImportFinvoice as ImportCommand,
+)
+from ropo_invoice.service_layer.handlers import (
+    ImportResult,
     InvoiceHandlers,
     ListInvoiceEvents,
     ListInvoices,
@@ -36,6 +39,8 @@ from ropo_invoice.service_layer.handlers import (
 from ropo_invoice.service_layer.lookup import InvoiceLookup
 
 _log = get_logger(__name__)
+#: Messages of a bulk import that share one transaction.
+IMPORT_BATCH_SIZE = 100
 
 SERVICE = invoice_service_pb2.DESCRIPTOR.services_by_name["InvoiceService"]
 DOMAIN = error_domain("invoice")
@@ -73,7 +78,7 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         )
         violations.raise_if_any()
         result = await self._handlers.import_finvoice(
-            ImportFinvoice(request.finvoice_xml, request.request_id, request.original_document)
+            ImportCommand(request.finvoice_xml, request.request_id, request.original_document)
         )
         return invoice_service_pb2.ImportFinvoiceResponse(
             invoice=invoice_to_proto(result.invoice, Language.FI, View.FULL),
@@ -85,42 +90,60 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         request_iterator: AsyncIterator[invoice_service_pb2.ImportInvoicesRequest],
         context: Context,
     ) -> invoice_service_pb2.ImportInvoicesResponse:
-        # Each message in its own transaction: one bad invoice does not undo the others,
-        # and a client retrying the whole stream is safe (imports are idempotent).
+        # Messages are imported in batches of IMPORT_BATCH_SIZE, one transaction each;
+        # a bad message is rejected on its own and does not undo the others, and a
+        # client retrying the whole stream is safe (imports are idempotent).
         response = invoice_service_pb2.ImportInvoicesResponse()
+        pending: list[tuple[int, ImportCommand]] = []
         index = 0
         async for item in request_iterator:
             result = response.results.add(index=index)
-            try:
-                violations = Violations()
-                validation.check_import(
-                    violations,
-                    item.request_id,
-                    item.finvoice_xml,
-                    item.original_document,
-                    item.original_document_media_type,
-                    max_document_bytes=self._max_document_bytes,
-                )
-                violations.raise_if_any()
-                imported = await self._handlers.import_finvoice(
-                    ImportFinvoice(item.finvoice_xml, item.request_id, item.original_document)
-                )
-            except DomainError as error:
-                result.error.CopyFrom(status_for_error(error, domain=DOMAIN))
-                response.rejected_count += 1
-            except Exception:
-                _log.exception("bulk_import_item_failed", index=index)
-                result.error.CopyFrom(internal_status(domain=DOMAIN))
-                response.rejected_count += 1
+            violations = Violations()
+            validation.check_import(
+                violations,
+                item.request_id,
+                item.finvoice_xml,
+                item.original_document,
+                item.original_document_media_type,
+                max_document_bytes=self._max_document_bytes,
+            )
+            if violations:
+                _reject(response, result, ValidationFailed(violations.items))
             else:
-                result.invoice = imported.invoice.resource_name
-                result.created = imported.created
-                if imported.created:
+                command = ImportCommand(item.finvoice_xml, item.request_id, item.original_document)
+                pending.append((index, command))
+            index += 1
+            if len(pending) >= IMPORT_BATCH_SIZE:
+                await self._import_pending(response, pending)
+                pending = []
+        await self._import_pending(response, pending)
+        return response
+
+    async def _import_pending(
+        self,
+        response: invoice_service_pb2.ImportInvoicesResponse,
+        pending: list[tuple[int, ImportCommand]],
+    ) -> None:
+        if not pending:
+            return
+        try:
+            outcomes: list[ImportResult | DomainError | None] = list(
+                await self._handlers.import_batch([command for _, command in pending])
+            )
+        except Exception:
+            _log.exception("bulk_import_batch_failed", first_index=pending[0][0])
+            outcomes = [None] * len(pending)
+        for (index, _), outcome in zip(pending, outcomes, strict=True):
+            result = response.results[index]
+            if isinstance(outcome, ImportResult):
+                result.invoice = outcome.invoice.resource_name
+                result.created = outcome.created
+                if outcome.created:
                     response.created_count += 1
                 else:
                     response.existing_count += 1
-            index += 1
-        return response
+            else:
+                _reject(response, result, outcome)
 
     async def GetInvoice(
         self, request: invoice_service_pb2.GetInvoiceRequest, context: Context
@@ -200,6 +223,19 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
             filename=document.filename,
             original=document.original,
         )
+
+
+def _reject(
+    response: invoice_service_pb2.ImportInvoicesResponse,
+    result: invoice_service_pb2.ImportInvoicesResult,
+    error: DomainError | None,
+) -> None:
+    """Record one rejected message; ``None`` means an unexpected failure (INTERNAL)."""
+    if error is None:
+        result.error.CopyFrom(internal_status(domain=DOMAIN))
+    else:
+        result.error.CopyFrom(status_for_error(error, domain=DOMAIN))
+    response.rejected_count += 1
 
 
 NOT_IMPLEMENTED = answer_unimplemented(InvoiceServicer, SERVICE, domain=DOMAIN)

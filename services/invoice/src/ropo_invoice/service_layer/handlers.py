@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ropo_platform.db.types import utcnow
-from ropo_platform.errors import Aborted, FailedPrecondition, PreconditionViolation
+from ropo_platform.errors import Aborted, DomainError, FailedPrecondition, PreconditionViolation
 from ropo_platform.logging import get_logger
 
 from ropo_invoice.domain.commands import (
@@ -124,65 +124,122 @@ class InvoiceHandlers:
 
     async def import_finvoice(self, command: ImportFinvoice) -> ImportResult:
         """Register the invoice in the message, or return the one already registered for
-        the same creditor and invoice number (``created=False``)."""
-        register = self.parse_finvoice(command.finvoice_xml)
-        digest = hashlib.sha256(command.finvoice_xml)
-        digest.update(hashlib.sha256(command.original_document).digest())
-        fingerprint = digest.hexdigest()
+        the same creditor and invoice number (``created=False``); a credit note is
+        applied to its original invoice."""
+        (result,) = await self.import_batch([command])
+        if isinstance(result, DomainError):
+            raise result
+        return result
+
+    async def import_batch(
+        self, commands: Sequence[ImportFinvoice]
+    ) -> list[ImportResult | DomainError]:
+        """Import several messages; each gets its own result or error, in order.
+
+        They share one transaction: one commit and one round of inserts for the
+        whole batch is what makes bulk import fast. A message that is rejected
+        leaves nothing behind and does not stop the others. When the shared commit
+        collides with a concurrent import, the batch is redone one message at a
+        time, each in its own transaction (imports are idempotent).
+        """
+        results: list[ImportResult | DomainError | None] = [None] * len(commands)
+        prepared: list[_Prepared] = []
+        for index, command in enumerate(commands):
+            try:
+                register = self.parse_finvoice(command.finvoice_xml)
+            except DomainError as error:
+                results[index] = error
+                continue
+            prepared.append(_Prepared(index, command, register, _fingerprint(command)))
+        alone = prepared
+        if len(prepared) > 1:
+            try:
+                together = await self._import_together(prepared)
+            except Conflict:
+                pass
+            else:
+                for item, outcome in zip(prepared, together, strict=True):
+                    results[item.index] = outcome
+                alone = []
+        for item in alone:
+            results[item.index] = await self._import_alone(item)
+        done = [result for result in results if result is not None]
+        assert len(done) == len(commands)
+        return done
+
+    async def _import_together(
+        self, items: Sequence[_Prepared]
+    ) -> list[ImportResult | DomainError]:
+        outcomes: list[ImportResult | DomainError] = []
+        async with self.uow() as uow:
+            for item in items:
+                try:
+                    outcomes.append(await self._import_one(uow, item))
+                except DomainError as error:
+                    outcomes.append(error)
+            await uow.commit()
+        for outcome, item in zip(outcomes, items, strict=True):
+            if isinstance(outcome, ImportResult):
+                _log_imported(outcome, item.register.source_format)
+        return outcomes
+
+    async def _import_alone(self, item: _Prepared) -> ImportResult | DomainError:
         for attempt in range(1, MAX_IMPORT_ATTEMPTS + 1):
             try:
                 async with self.uow() as uow:
-                    if command.request_id:
-                        stored = await uow.requests.find(
-                            IMPORT_FINVOICE, command.request_id, fingerprint
-                        )
-                        if stored is not None:
-                            return await _replay(uow, stored)
-                    if isinstance(register, RegisterCreditNote):
-                        result = await self._credit(uow, register)
-                    else:
-                        result = await self._register(uow, register)
-                    if result.created and command.original_document:
-                        uow.documents.add(
-                            StoredDocument(
-                                invoice_id=result.invoice.id,
-                                kind=DocumentKind.ORIGINAL,
-                                media_type=PDF_MEDIA_TYPE,
-                                content=command.original_document,
-                                created_at=result.invoice.created_at,
-                            )
-                        )
-                    if command.request_id:
-                        await uow.requests.record(
-                            IMPORT_FINVOICE, command.request_id, fingerprint, _result_record(result)
-                        )
+                    result = await self._import_one(uow, item)
                     await uow.commit()
-                # Resource names only: never the debtor's name or identity code.
-                _log.info(
-                    "invoice_imported",
-                    invoice=result.invoice.resource_name,
-                    creditor=f"creditors/{result.invoice.creditor_id}",
-                    created=result.created,
-                    source_format=register.source_format,
-                )
-                return result
+            except DomainError as error:
+                return error
             except Conflict:
                 if attempt == MAX_IMPORT_ATTEMPTS:
-                    raise Aborted(
+                    return Aborted(
                         "IMPORT_CONFLICT", "the import collided with a concurrent change; retry"
-                    ) from None
+                    )
+                continue
+            _log_imported(result, item.register.source_format)
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _import_one(self, uow: AbstractUnitOfWork, item: _Prepared) -> ImportResult:
+        """One message inside ``uow``; raises a ``DomainError`` having staged nothing."""
+        command, register = item.command, item.register
+        if command.request_id:
+            stored = await uow.requests.find(IMPORT_FINVOICE, command.request_id, item.fingerprint)
+            if stored is not None:
+                return await _replay(uow, stored)
+        if isinstance(register, RegisterCreditNote):
+            result = await self._credit(uow, register)
+        else:
+            result = await self._register(uow, register)
+        if result.created and command.original_document:
+            uow.documents.add(
+                StoredDocument(
+                    invoice_id=result.invoice.id,
+                    kind=DocumentKind.ORIGINAL,
+                    media_type=PDF_MEDIA_TYPE,
+                    content=command.original_document,
+                    created_at=result.invoice.created_at,
+                )
+            )
+        if command.request_id:
+            await uow.requests.record(
+                IMPORT_FINVOICE, command.request_id, item.fingerprint, _result_record(result)
+            )
+        return result
 
     async def _register(self, uow: AbstractUnitOfWork, command: RegisterInvoice) -> ImportResult:
         now = self.clock()
         incoming = command.creditor
         creditor = await uow.creditors.get_by_business_id(incoming.business_id)
+        new_creditor = creditor is None
         if creditor is None:
             creditor = Creditor.register(incoming.name, incoming.business_id, incoming.account, now)
-            uow.creditors.add(creditor)
-        existing = await uow.invoices.get_by_number(creditor.id, command.invoice_number)
-        if existing is not None:
-            return ImportResult(existing, created=False)
+        else:
+            existing = await uow.invoices.get_by_number(creditor.id, command.invoice_number)
+            if existing is not None:
+                return ImportResult(existing, created=False)
+        # Built before anything is staged: a rule that fails leaves the batch untouched.
         invoice = Invoice.register(
             creditor=creditor,
             invoice_number=command.invoice_number,
@@ -195,6 +252,8 @@ class InvoiceHandlers:
             now=now,
             lines=command.lines,
         )
+        if new_creditor:
+            uow.creditors.add(creditor)
         uow.invoices.add(invoice)
         return ImportResult(invoice, created=True)
 
@@ -275,6 +334,34 @@ class TimelinePage:
 
     entries: Sequence[TimelineEntry]
     next_page_token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A parsed message waiting for its transaction."""
+
+    index: int
+    command: ImportFinvoice
+    register: FinvoiceCommand
+    fingerprint: str
+
+
+def _fingerprint(command: ImportFinvoice) -> str:
+    """What a replayed ``request_id`` must match: the message and its document."""
+    digest = hashlib.sha256(command.finvoice_xml)
+    digest.update(hashlib.sha256(command.original_document).digest())
+    return digest.hexdigest()
+
+
+def _log_imported(result: ImportResult, source_format: str) -> None:
+    # Resource names only: never the debtor's name or identity code.
+    _log.info(
+        "invoice_imported",
+        invoice=result.invoice.resource_name,
+        creditor=f"creditors/{result.invoice.creditor_id}",
+        created=result.created,
+        source_format=source_format,
+    )
 
 
 def _result_record(result: ImportResult) -> bytes:

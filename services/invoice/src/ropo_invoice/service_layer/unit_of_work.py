@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from ropo_platform.db import Database
-from ropo_platform.messaging.outbox import OutboxWriter
+from ropo_platform.messaging.outbox import OutboxEvent, OutboxWriter
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -226,16 +226,18 @@ async def _write_changes(
     await uow.invoices.flush()
     await uow.documents.flush()
     entries: list[TimelineEntry] = []
+    published: list[OutboxEvent] = []
     for event in uow.collect_new_events():
         entries += record(event)
         integration = translate(event)
-        if integration is None:
-            continue
-        await outbox.add(
-            session,
-            event_type=integration.event_type,
-            subject_name=integration.subject_name,
-            message=integration.message,
-            occurred_at=integration.occurred_at,
-        )
+        if integration is not None:
+            published.append(
+                OutboxEvent(
+                    integration.event_type,
+                    integration.subject_name,
+                    integration.message,
+                    integration.occurred_at,
+                )
+            )
+    await outbox.add_many(session, published)
     await uow.timeline.append(entries)
