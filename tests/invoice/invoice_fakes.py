@@ -49,6 +49,10 @@ class FakeCreditors(ports.CreditorRepository):
                 return creditor
         return None
 
+    async def list(self, after: tuple[str, str] | None, limit: int) -> Sequence[Creditor]:
+        ordered = sorted(self.store.creditors.values(), key=lambda c: (c.name, c.id))
+        return [c for c in ordered if after is None or (c.name, c.id) > after][:limit]
+
 
 class FakeInvoices(ports.InvoiceRepository):
     def __init__(self, store: Store) -> None:

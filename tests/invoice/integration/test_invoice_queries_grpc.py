@@ -225,3 +225,26 @@ async def test_timeline_of_unknown_or_malformed_invoice(running: RunningServer) 
         running.stub.ListInvoiceEvents(pb.ListInvoiceEventsRequest(invoice="nope"))
     )
     assert malformed.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# ---------------------------------------------------------------------------- creditors
+
+
+async def test_creditors_by_name_page_by_page(running: RunningServer) -> None:
+    first = await import_one(running, seller_id="2345678-0", seller_name="Testi-yritys Oy")
+    await import_one(running, number="X-1", seller_id="0112038-9", seller_name="Oy Yritys X Ab")
+    names: list[str] = []
+    token = ""
+    while True:
+        page = await running.stub.ListCreditors(
+            pb.ListCreditorsRequest(page_size=1, page_token=token)
+        )
+        names += [creditor.display_name for creditor in page.creditors]
+        token = page.next_page_token
+        if not token:
+            break
+    assert names == ["Oy Yritys X Ab", "Testi-yritys Oy"]
+    got = await running.stub.GetCreditor(pb.GetCreditorRequest(name=first.creditor))
+    assert (got.creditor.business_id, got.creditor.iban) == ("2345678-0", "FI2112345600000785")
+    missing = await failure(running.stub.GetCreditor(pb.GetCreditorRequest(name="creditors/nope")))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND

@@ -80,6 +80,14 @@ class SqlCreditorRepository(ports.CreditorRepository):
                 return creditor
         return await self._one(creditors.c.business_id == business_id.value)
 
+    async def list(self, after: tuple[str, str] | None, limit: int) -> Sequence[Creditor]:
+        query = sa.select(creditors)
+        if after is not None:
+            query = query.where(sa.tuple_(creditors.c.name, creditors.c.id) > after)
+        query = query.order_by(creditors.c.name, creditors.c.id).limit(limit)
+        rows = (await self._session.execute(query)).mappings().all()
+        return [_creditor_from_row(row) for row in rows]
+
     async def _one(self, condition: sa.ColumnElement[bool]) -> Creditor | None:
         row = (
             (await self._session.execute(sa.select(creditors).where(condition))).mappings().first()

@@ -19,10 +19,12 @@ from ropo_platform.logging import get_logger
 from ropo_platform.rpc import answer_unimplemented
 from ropo_platform.rpc.errors import error_domain, internal_status, status_for_error
 
+from ropo_invoice.domain.model import CREDITORS_PREFIX
 from ropo_invoice.domain.party import Language
 from ropo_invoice.entrypoints import validation
 from ropo_invoice.entrypoints.proto_mapping import (
     View,
+    creditor_to_proto,
     invoice_to_proto,
     timeline_entry_to_proto,
 )
@@ -185,6 +187,27 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         )
         return invoice_service_pb2.SearchInvoicesResponse(
             invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
+            next_page_token=page.next_page_token,
+        )
+
+    async def GetCreditor(
+        self, request: invoice_service_pb2.GetCreditorRequest, context: Context
+    ) -> invoice_service_pb2.GetCreditorResponse:
+        violations = Violations()
+        creditor_id = validation.resource_id(request.name, CREDITORS_PREFIX)
+        if creditor_id is None:
+            violations.add("name", 'must be "creditors/{creditor}"')
+        violations.raise_if_any()
+        assert creditor_id is not None
+        creditor = await self._handlers.get_creditor(creditor_id)
+        return invoice_service_pb2.GetCreditorResponse(creditor=creditor_to_proto(creditor))
+
+    async def ListCreditors(
+        self, request: invoice_service_pb2.ListCreditorsRequest, context: Context
+    ) -> invoice_service_pb2.ListCreditorsResponse:
+        page = await self._handlers.list_creditors(request.page_size, request.page_token)
+        return invoice_service_pb2.ListCreditorsResponse(
+            creditors=[creditor_to_proto(creditor) for creditor in page.creditors],
             next_page_token=page.next_page_token,
         )
 

@@ -11,13 +11,19 @@ from decimal import Decimal
 from enum import Enum
 
 from google.type import money_pb2, postal_address_pb2
-from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
+from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
 from ropo_platform.money_proto import money_to_proto
 
 from ropo_invoice.domain.barcode import virtual_bank_barcode
 from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.ledger import LedgerComponent, component_label
-from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX, Invoice, InvoiceLine
+from ropo_invoice.domain.model import (
+    CREDITORS_PREFIX,
+    INVOICES_PREFIX,
+    Creditor,
+    Invoice,
+    InvoiceLine,
+)
 from ropo_invoice.domain.party import Debtor, Language
 from ropo_invoice.service_layer.ports import TimelineEntry, TimelineType
 from ropo_invoice.service_layer.proto_values import (
@@ -201,3 +207,17 @@ def timeline_entry_to_proto(
     if entry.amount is not None:
         message.amount.CopyFrom(money_to_proto(entry.amount))
     return message
+
+
+def creditor_to_proto(creditor: Creditor) -> creditor_pb2.Creditor:
+    """The ``Creditor`` message."""
+    account = creditor.account
+    return creditor_pb2.Creditor(
+        name=creditor.resource_name,
+        display_name=creditor.name,
+        business_id=creditor.business_id.value,
+        iban=account.iban if account else "",
+        bic=account.bic if account else "",
+        create_time=timestamp_to_proto(creditor.created_at),
+        update_time=timestamp_to_proto(creditor.updated_at),
+    )

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ropo_platform.db.types import utcnow
-from ropo_platform.errors import Aborted, DomainError, FailedPrecondition, PreconditionViolation
+from ropo_platform.errors import (
+    Aborted,
+    DomainError,
+    FailedPrecondition,
+    NotFound,
+    PreconditionViolation,
+)
 from ropo_platform.logging import get_logger
 
 from ropo_invoice.domain.commands import (
@@ -28,9 +34,11 @@ from ropo_invoice.domain.errors import InvoiceNotFound
 from ropo_invoice.domain.model import Creditor, Invoice
 from ropo_invoice.domain.party import Debtor, DebtorKind, NationalIdProtector
 from ropo_invoice.service_layer.pagination import (
+    decode_key_token,
     decode_page_token,
     decode_position_token,
     effective_page_size,
+    encode_key_token,
     encode_page_token,
     encode_position_token,
 )
@@ -305,6 +313,27 @@ class InvoiceHandlers:
             token = encode_page_token(InvoiceCursor(last.due_date, last.id), query.invoice_filter)
         return InvoicePage(page, token)
 
+    async def get_creditor(self, creditor_id: str) -> Creditor:
+        """The creditor with ``creditor_id``; ``CreditorNotFound`` otherwise."""
+        async with self.uow(read_only=True) as uow:
+            creditor = await uow.creditors.get(creditor_id)
+        if creditor is None:
+            raise CreditorNotFound(f"creditors/{creditor_id}")
+        return creditor
+
+    async def list_creditors(self, page_size: int, page_token: str) -> CreditorPage:
+        """Creditors by display name, keyset-paginated."""
+        size = effective_page_size(page_size)
+        decoded = decode_key_token(page_token, "creditors", 2)
+        after = (decoded[0], decoded[1]) if decoded is not None else None
+        async with self.uow(read_only=True) as uow:
+            found = await uow.creditors.list(after, size + 1)
+        page = list(found[:size])
+        token = ""
+        if len(found) > size:
+            token = encode_key_token("creditors", (page[-1].name, page[-1].id))
+        return CreditorPage(page, token)
+
     async def list_invoice_events(self, query: ListInvoiceEvents) -> TimelinePage:
         """The invoice's timeline; ``InvoiceNotFound`` when there is no such invoice."""
         page_size = effective_page_size(query.page_size)
@@ -317,6 +346,27 @@ class InvoiceHandlers:
         page = list(found[:page_size])
         token = encode_position_token(scope, page[-1].position) if len(found) > page_size else ""
         return TimelinePage(page, token)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditorPage:
+    """Creditors and the token of the next page (empty on the last page)."""
+
+    creditors: Sequence[Creditor]
+    next_page_token: str = ""
+
+
+class CreditorNotFound(NotFound):
+    """No creditor with the given id (``NOT_FOUND``)."""
+
+    default_reason = "CREDITOR_NOT_FOUND"
+
+    def __init__(self, creditor_name: str) -> None:
+        super().__init__(
+            message="creditor not found",
+            resource_type="ropo.invoice.v1.Creditor",
+            resource_name=creditor_name,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import astuple
 from datetime import date
 
@@ -114,3 +115,29 @@ def decode_position_token(token: str, scope: str) -> int:
 
 def _scope_hash(scope: str) -> str:
     return hashlib.sha256(scope.encode("utf-8")).hexdigest()[:16]
+
+
+def encode_key_token(scope: str, key: Sequence[str]) -> str:
+    """A token that continues after the sort ``key`` of the last item within ``scope``."""
+    body = {"v": _TOKEN_VERSION, "k": list(key), "s": _scope_hash(scope)}
+    raw = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_key_token(token: str, scope: str, size: int) -> tuple[str, ...] | None:
+    """The key in ``token`` (``None`` for the first page); ``InvalidPageToken`` otherwise."""
+    if not token:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        body = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(body, dict) or body.get("v") != _TOKEN_VERSION:
+            raise ValueError("unknown token version")
+        key, token_scope = body["k"], str(body["s"])
+        if not isinstance(key, list) or len(key) != size:
+            raise ValueError("bad key")
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+        raise InvalidPageToken("is not a token from a previous response") from None
+    if token_scope != _scope_hash(scope):
+        raise InvalidPageToken("was issued for a request with other filters")
+    return tuple(str(part) for part in key)

@@ -156,6 +156,10 @@ class CreditorRepository(abc.ABC):
     async def get_by_business_id(self, business_id: BusinessId) -> Creditor | None:
         """The creditor with ``business_id``."""
 
+    @abc.abstractmethod
+    async def list(self, after: tuple[str, str] | None, limit: int) -> Sequence[Creditor]:
+        """Up to ``limit`` creditors by (name, id), after the key ``after``."""
+
     async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
         """Write staged changes (called by the unit of work before committing)."""
 
