@@ -1,5 +1,5 @@
 """A person logs in with a real browser through the sandbox identity broker and sees
-*Tervetuloa!* with their invoices; *Kirjaudu ulos* ends the session."""
+*Tervetuloa!* with their invoices under the *Laskut* tab; *Kirjaudu ulos* ends the session."""
 
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ def test_login_through_the_broker_shows_the_first_page(stack: Stack, browser: Br
 
         expect(page).to_have_url(f"{stack.gateway_url}/")
         expect(page.get_by_role("heading", level=1)).to_have_text("Tervetuloa!")
-        expect(page.get_by_role("heading", name="Laskut")).to_be_visible()
-        expect(page.get_by_role("heading", name="Arkisto")).to_be_visible()
-        laskut = page.locator("section", has=page.get_by_role("heading", name="Laskut"))
+        tabs = page.get_by_role("navigation", name="Laskulistat")
+        expect(tabs.get_by_role("link", name="Laskut")).to_have_attribute("aria-current", "page")
+        expect(tabs.get_by_role("link", name="Arkisto")).to_be_visible()
+        laskut = page.locator("section", has=page.get_by_role("heading", name="Laskut", exact=True))
         for invoice in invoices:
             row = laskut.locator(f'tr[data-invoice="{invoice.name}"]')
             expect(row).to_contain_text(invoice.invoice_number)

@@ -19,6 +19,7 @@ class _ProductionOverrides(TypedDict, total=False):
 
     person_key_secret: SecretStr
     oidc_client_secret: SecretStr
+    staff_oidc_client_secret: SecretStr
     cookie_secure: bool
 
 
@@ -45,11 +46,14 @@ def test_environment_variables_use_the_gateway_prefix(monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"person_key_secret": SecretStr(STRONG)},  # dev OIDC client secret left in place
-        {"oidc_client_secret": SecretStr(STRONG)},  # dev person key secret left in place
+        # dev OIDC client secret left in place
+        {"person_key_secret": SecretStr(STRONG), "staff_oidc_client_secret": SecretStr(STRONG)},
+        # dev person key secret left in place
+        {"oidc_client_secret": SecretStr(STRONG), "staff_oidc_client_secret": SecretStr(STRONG)},
         {
             "person_key_secret": SecretStr(STRONG),
             "oidc_client_secret": SecretStr(STRONG),
+            "staff_oidc_client_secret": SecretStr(STRONG),
             "cookie_secure": False,
         },
     ],
@@ -64,6 +68,7 @@ def test_production_with_real_secrets_is_accepted() -> None:
         environment=Environment.PRODUCTION,
         person_key_secret=SecretStr(STRONG),
         oidc_client_secret=SecretStr(STRONG),
+        staff_oidc_client_secret=SecretStr(STRONG),
     )
     assert settings.cookie_secure
 

@@ -1,115 +1,214 @@
-"""The first page's data: visibility from authorization, Laskut/Arkisto split, order, JSON form."""
+"""The front page's data: visibility from authorization plus the session's lookup grants,
+the tab and search passed to the invoice service, the row mapping and the formats."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from google.type import date_pb2
-from ropo.invoice.v1 import invoice_pb2
-from ropo_gateway.auth.model import Identity
-from ropo_gateway.clients.authorization import InvoiceAccess
+import grpc
+import pytest
+from myropo_fakes import MAIJA, FakeAccess, FakeInvoices, State, make_invoice, upstream
+from ropo_gateway.clients.invoices import InvoiceListQuery, InvoicePage
+from ropo_gateway.errors import UpstreamError
 from ropo_gateway.i18n import Translator
-from ropo_gateway.myropo.dashboard import load_dashboard
+from ropo_gateway.myropo.access import InvoiceAccessPolicy
+from ropo_gateway.myropo.dashboard import ListingRequest, Tab, load_dashboard
+from ropo_gateway.myropo.grants import GrantHolder
+from ropo_gateway.myropo.views import row_from_invoice
+from ropo_platform.errors import FieldViolation
 from ropo_platform.money import Money
-from ropo_platform.money_proto import money_to_proto
 
-IDENTITY = Identity("b" * 32, "Maija Meikäläinen", "150385-****", "loa2")
-State = invoice_pb2.Invoice.State
+HOLDER = GrantHolder("s" * 64, MAIJA.subject)
 
 
-def invoice(
-    name: str, due: tuple[int, int, int], state: int, open_amount: str, number: str = "1001"
-) -> invoice_pb2.Invoice:
-    return invoice_pb2.Invoice(
-        name=name,
-        invoice_number=number,
-        creditor_display_name="Testi-yritys Oy",
-        due_date=date_pb2.Date(year=due[0], month=due[1], day=due[2]),
-        state=state,  # type: ignore[arg-type]
-        display_status="Lasku",
-        reference="1232",
-        open_amount=money_to_proto(Money(open_amount, "EUR")),
-        total_amount=money_to_proto(Money("1696.32", "EUR")),
+class MemoryGrants:
+    """``LookupGrants`` in a dict (the SQL one is exercised by the route tests)."""
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, list[str]] = {}
+
+    async def grant(self, holder: GrantHolder, invoice: str) -> None:
+        found = self.by_session.setdefault(holder.session_key, [])
+        if invoice not in found:
+            found.insert(0, invoice)
+
+    async def invoices(self, holder: GrantHolder, limit: int) -> list[str]:
+        return self.by_session.get(holder.session_key, [])[:limit]
+
+    async def holds(self, holder: GrantHolder, invoice: str) -> bool:
+        return invoice in self.by_session.get(holder.session_key, [])
+
+
+def setup() -> tuple[FakeAccess, FakeInvoices, MemoryGrants, InvoiceAccessPolicy]:
+    access, invoices, grants = FakeAccess(), FakeInvoices(), MemoryGrants()
+    return access, invoices, grants, InvoiceAccessPolicy(access, grants)
+
+
+async def test_own_authorized_and_looked_up_invoices_are_listed_with_their_reason() -> None:
+    access, invoices, grants, policy = setup()
+    for invoice_id, due in (("a", (2025, 5, 1)), ("b", (2025, 4, 1)), ("c", (2025, 3, 1))):
+        invoices.add(make_invoice(invoice_id, due=due))
+    access.allow(MAIJA, "invoices/a")
+    access.allow(MAIJA, "invoices/b", "AUTHORIZED")
+    await grants.grant(HOLDER, "invoices/c")
+    await grants.grant(HOLDER, "invoices/a")  # also own: the stronger reason wins
+    invoices.add(make_invoice("zzz"))  # exists, but nobody gave Maija access
+    dashboard = await load_dashboard(
+        MAIJA,
+        HOLDER,
+        policy,
+        invoices,
+        ListingRequest(),
+        language="fi",
+        page_size=10,
+        max_invoices=50,
     )
+    assert [(row.name, row.access) for row in dashboard.rows] == [
+        ("invoices/a", "OWN"),
+        ("invoices/b", "AUTHORIZED"),
+        ("invoices/c", "LOOKUP"),
+    ]
+    query, language = invoices.list_calls[0]
+    assert sorted(query.names) == list(query.names) == ["invoices/a", "invoices/b", "invoices/c"]
+    assert query.open_only and not query.closed_only and language == "fi"
+    assert query.page_size == 10
 
 
-class Access:
-    def __init__(self, entries: list[InvoiceAccess]) -> None:
-        self.entries = entries
-        self.asked: list[str] = []
-
-    async def accessible_invoices(self, subject: str, limit: int) -> list[InvoiceAccess]:
-        self.asked.append(subject)
-        return self.entries[:limit]
-
-
-class Invoices:
-    def __init__(self, known: list[invoice_pb2.Invoice], extra: list[invoice_pb2.Invoice]):
-        self.known = known
-        self.extra = extra
-        self.asked: list[list[str]] = []
-
-    async def invoices_by_name(
-        self, names: Sequence[str], language_code: str
-    ) -> list[invoice_pb2.Invoice]:
-        self.asked.append(list(names))
-        return [item for item in self.known if item.name in names] + self.extra
-
-
-async def test_open_and_archived_invoices_are_split_and_ordered() -> None:
-    access = Access([InvoiceAccess(f"invoices/{n}", "OWN") for n in ("a", "b", "c", "d")])
-    invoices = Invoices(
-        [
-            invoice("invoices/a", (2025, 5, 1), State.STATE_INVOICE, "1696.32"),
-            invoice("invoices/b", (2025, 4, 1), State.STATE_REMINDER, "10.00"),
-            invoice("invoices/c", (2025, 1, 1), State.STATE_PAID, "0.00"),
-            invoice("invoices/d", (2025, 2, 1), State.STATE_CANCELLED, "0.00"),
-        ],
-        # A name we never asked for must never be shown.
-        extra=[invoice("invoices/zzz", (2025, 1, 1), State.STATE_INVOICE, "5.00")],
+async def test_archive_tab_and_search_text_reach_the_invoice_service() -> None:
+    access, invoices, _, policy = setup()
+    invoices.add(make_invoice("paid", state=State.STATE_PAID, open_amount="0.00"))
+    access.allow(MAIJA, "invoices/paid")
+    dashboard = await load_dashboard(
+        MAIJA,
+        HOLDER,
+        policy,
+        invoices,
+        ListingRequest(tab=Tab.ARCHIVE, query="RF33 2348 236"),
+        language="sv",
+        page_size=10,
+        max_invoices=50,
     )
-    dashboard = await load_dashboard(IDENTITY, access, invoices, language="fi", limit=50)
-    assert access.asked == [f"persons/{'b' * 32}"]
-    assert [row.name for row in dashboard.invoices] == ["invoices/b", "invoices/a"]
-    assert [row.name for row in dashboard.archive] == ["invoices/d", "invoices/c"]
-    assert dashboard.invoices[1].open_amount == Money(Decimal("1696.32"), "EUR")
+    query, language = invoices.list_calls[0]
+    assert query.closed_only and not query.open_only and language == "sv"
+    assert query.query == "RF332348236"  # printed reference → machine form
+    assert dashboard.rows == []  # the fake matched nothing with that text
 
 
-async def test_no_accessible_invoices_means_no_invoice_call() -> None:
-    invoices = Invoices([], [])
-    dashboard = await load_dashboard(IDENTITY, Access([]), invoices, language="fi", limit=50)
-    assert dashboard.invoices == [] and dashboard.archive == []
-    assert invoices.asked == []
-
-
-async def test_json_has_exact_amounts_iso_dates_and_enum_names() -> None:
-    access = Access([InvoiceAccess("invoices/a", "AUTHORIZED")])
-    invoices = Invoices(
-        [invoice("invoices/a", (2025, 3, 5), State.STATE_REMINDER, "1696.32", number="20240017")],
-        [],
+async def test_no_visible_invoices_means_no_invoice_call() -> None:
+    _, invoices, _, policy = setup()
+    dashboard = await load_dashboard(
+        MAIJA,
+        HOLDER,
+        policy,
+        invoices,
+        ListingRequest(),
+        language="fi",
+        page_size=10,
+        max_invoices=50,
     )
-    body = (await load_dashboard(IDENTITY, access, invoices, language="fi", limit=50)).to_json()
-    assert body == {
-        "person": {"name": "Maija Meikäläinen", "masked_id": "150385-****"},
-        "invoices": [
-            {
-                "name": "invoices/a",
-                "invoice_number": "20240017",
-                "creditor": "Testi-yritys Oy",
-                "due_date": "2025-03-05",
-                "open_amount": {"amount": "1696.32", "currency": "EUR"},
-                "total_amount": {"amount": "1696.32", "currency": "EUR"},
-                "state": "REMINDER",
-                "display_status": "Lasku",
-                "paid_in_myropo": False,
-                "reference": "1232",
-                "access": "AUTHORIZED",
-            }
-        ],
-        "archive": [],
-    }
+    assert dashboard.rows == [] and invoices.list_calls == []
+
+
+class LeakyInvoices(FakeInvoices):
+    """An invoice service that answers with one invoice more than it was asked for."""
+
+    async def list_invoices(self, query: InvoiceListQuery, language_code: str) -> InvoicePage:
+        page = await super().list_invoices(query, language_code)
+        page.invoices.append(make_invoice("someone-else"))
+        return page
+
+
+async def test_a_name_the_service_adds_is_never_shown() -> None:
+    access, grants, invoices = FakeAccess(), MemoryGrants(), LeakyInvoices()
+    invoices.add(make_invoice("a"))
+    access.allow(MAIJA, "invoices/a")
+    dashboard = await load_dashboard(
+        MAIJA,
+        HOLDER,
+        InvoiceAccessPolicy(access, grants),
+        invoices,
+        ListingRequest(),
+        language="fi",
+        page_size=10,
+        max_invoices=50,
+    )
+    assert [row.name for row in dashboard.rows] == ["invoices/a"]
+
+
+async def test_a_stale_token_restarts_only_when_asked_and_other_errors_pass() -> None:
+    access, invoices, _, policy = setup()
+    invoices.add(make_invoice("a"))
+    access.allow(MAIJA, "invoices/a")
+    stale = ListingRequest(page_token="bm90LWEtdG9rZW4=")
+    with pytest.raises(UpstreamError):
+        await load_dashboard(
+            MAIJA, HOLDER, policy, invoices, stale, language="fi", page_size=10, max_invoices=50
+        )
+    restarted = await load_dashboard(
+        MAIJA,
+        HOLDER,
+        policy,
+        invoices,
+        stale,
+        language="fi",
+        page_size=10,
+        max_invoices=50,
+        restart_on_stale_token=True,
+    )
+    assert [row.name for row in restarted.rows] == ["invoices/a"]
+    assert restarted.request.page_token == ""
+    invoices.fail_with = upstream(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "bad query",
+        field_violations=(FieldViolation("query", "too long"),),
+    )
+    with pytest.raises(UpstreamError):
+        await load_dashboard(
+            MAIJA,
+            HOLDER,
+            policy,
+            invoices,
+            stale,
+            language="fi",
+            page_size=10,
+            max_invoices=50,
+            restart_on_stale_token=True,
+        )
+
+
+async def test_at_most_a_thousand_names_go_into_one_request() -> None:
+    access, _, grants, policy = setup()
+    for number in range(900):
+        access.allow(MAIJA, f"invoices/own-{number}")
+    for number in range(300):
+        await grants.grant(HOLDER, f"invoices/found-{number}")
+    visible = await policy.visible_invoices(HOLDER, 5000)
+    assert len(visible) == 1000
+    assert sum(1 for reason in visible.values() if reason == "OWN") == 900
+
+
+async def test_view_reason_prefers_the_authorization_service_then_the_grant() -> None:
+    access, _, grants, policy = setup()
+    access.allow(MAIJA, "invoices/own")
+    await grants.grant(HOLDER, "invoices/found")
+    assert await policy.reason_to_view(HOLDER, "invoices/own") == "OWN"
+    assert await policy.reason_to_view(HOLDER, "invoices/found") == "LOOKUP"
+    assert await policy.reason_to_view(HOLDER, "invoices/other") is None
+    other_session = GrantHolder("t" * 64, MAIJA.subject)
+    assert await policy.reason_to_view(other_session, "invoices/found") is None
+
+
+def test_row_mapping_keeps_exact_amounts_and_enum_names() -> None:
+    row = row_from_invoice(
+        make_invoice("a", state=State.STATE_REMINDER, open_amount="10.05", reference="1232"),
+        "AUTHORIZED",
+    )
+    assert row.id == "a" and row.state == "REMINDER" and not row.archived
+    assert row.open_amount == Money(Decimal("10.05"), "EUR")
+    assert row.due_date == date(2025, 3, 5) and row.reference_printed == "1232"
+    paid = row_from_invoice(make_invoice("p", state=State.STATE_PAID, open_amount="0.00"), "OWN")
+    assert paid.archived and paid.open_amount.is_zero()
 
 
 def test_page_formats_follow_the_finnish_conventions() -> None:
@@ -119,4 +218,5 @@ def test_page_formats_follow_the_finnish_conventions() -> None:
     assert Translator("en").money(Money("1696.32", "EUR")) == "€1,696.32"
     assert t("dashboard.welcome") == "Tervetuloa!"
     assert Translator("sv")("landing.intro") != t("landing.intro")
-    assert Translator("sv")("error.internal.heading") == t("error.internal.heading")  # fallback
+    assert Translator("sv")("error.internal.heading") != t("error.internal.heading")
+    assert Translator("en")("lang.fi") == "Suomeksi"  # a language's own name, everywhere

@@ -3,8 +3,10 @@
 Router layout (prefixes are part of the contract with the ingress):
 
 - ``/``, ``/login``, ``/auth/callback``, ``/logout``, ``/logged-out`` — MyRopo pages and login
-- ``/api/myropo/v1/...`` — MyRopo JSON API (AIP-193 errors)
-- ``/ropo-one/...`` — reserved for the Ropo One console (later issue)
+- ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku``, ``/tilinumero`` — MyRopo pages
+- ``/kieli/{fi|sv|en}`` — the language switch of every page
+- ``/api/myropo/v1/...`` — MyRopo JSON API (AIP-193 errors), described at ``/api/openapi.json``
+- ``/ropo-one/...`` and ``/api/ropo-one/v1/...`` — the Ropo One staff console (``ropo_one``)
 - ``/static/...`` — CSS
 - ``/healthz``, ``/readyz``, ``/metrics`` — operations
 """
@@ -28,19 +30,25 @@ from ropo_platform.telemetry import instrument_sqlalchemy
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
-from ropo_gateway import ropo_one
+from ropo_gateway import __version__, ropo_one
 from ropo_gateway.auth.routes import router as auth_router
 from ropo_gateway.auth.sessions import Clock, utc_now
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import ApiError, UpstreamError, error_body
-from ropo_gateway.myropo.routes import api as myropo_api
+from ropo_gateway.myropo.api import api as myropo_api
 from ropo_gateway.myropo.routes import router as myropo_router
 from ropo_gateway.runtime import Runtime, build_runtime
-from ropo_gateway.web import ops
+from ropo_gateway.web import language, ops
 from ropo_gateway.web.middleware import GatewayMiddleware, security_headers
 from ropo_gateway.web.pages import STATIC_DIR, render_error
 
 API_PREFIX: Final = "/api/"
+API_DESCRIPTION: Final = (
+    "JSON API of the MyRopo customer channel. Authentication is the page session "
+    "(the `ropo_session` cookie set by the login). Errors follow AIP-193: "
+    '`{"error": {"code", "status", "message", "details"}}` with an `ErrorInfo` reason. '
+    "Amounts are exact decimal strings with their currency."
+)
 MAX_BODY_BYTES: Final = 1024 * 1024
 PURGE_INTERVAL_SECONDS: Final = 300.0
 
@@ -70,6 +78,12 @@ async def _purge_periodically(runtime: Runtime) -> None:
             removed = await runtime.sessions.purge_expired()
             if removed:
                 _log.info("sessions_purged", removed=removed)
+            attempts = await runtime.lookup_limiter.purge()
+            if attempts:
+                _log.info("lookup_attempts_purged", removed=attempts)
+            staff = await runtime.staff.sessions.purge_expired()
+            if staff:
+                _log.info("staff_sessions_purged", removed=staff)
         except Exception:  # housekeeping must never stop: log and try again later
             _log.exception("session_purge_failed")
 
@@ -78,8 +92,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> Response:
         if _wants_json(request):
-            return JSONResponse(error.to_json(), status_code=error.http_status)
-        return render_error(request, error.page, error.http_status)
+            return JSONResponse(
+                error.to_json(), status_code=error.http_status, headers=error.headers
+            )
+        response = render_error(
+            request, error.page, error.http_status, offer_login=error.page == "login"
+        )
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(UpstreamError)
     async def upstream_error(request: Request, error: UpstreamError) -> Response:
@@ -90,8 +110,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             reason=error.rpc_error.reason,
         )
         if _wants_json(request):
-            return JSONResponse(error.to_json(), status_code=error.http_status)
-        return render_error(request, error.page, error.http_status)
+            return JSONResponse(
+                error.to_json(), status_code=error.http_status, headers=error.headers
+            )
+        response = render_error(request, error.page, error.http_status)
+        response.headers.update(error.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
@@ -152,6 +176,8 @@ def create_app(
 
     app = FastAPI(
         title="MyRopo gateway",
+        version=__version__,
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -164,6 +190,7 @@ def create_app(
     _install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(auth_router)
+    app.include_router(language.router)
     app.include_router(myropo_router)
     app.include_router(myropo_api)
     app.include_router(ropo_one.router)

@@ -26,6 +26,11 @@ FTN_ACR_HIGH = "http://ftn.ficora.fi/2017/loa3"
 
 TokenAuthMethod = Literal["client_secret_basic", "client_secret_post"]
 
+# Ropo One staff login: development default of its client secret (the sandbox broker's
+# ``ropo-one`` client accepts it) and the level the sandbox's workforce login asserts.
+DEV_STAFF_OIDC_CLIENT_SECRET = "ropo-one-dev-secret"  # noqa: S105
+SANDBOX_STAFF_ACR = "urn:ropo:sandbox:acr:staff-mfa"
+
 
 class GatewaySettings(ServiceSettings):
     """Everything the gateway process needs; see the module docstring for inherited fields."""
@@ -76,6 +81,25 @@ class GatewaySettings(ServiceSettings):
     #: Upper bound on invoices listed on the first page (pagination loop guard).
     dashboard_max_invoices: int = Field(default=500, gt=0, le=5000)
 
+    # --- MyRopo pages -----------------------------------------------------------------------
+    #: Invoices per page of *Laskut* / *Arkisto* (and of the JSON list).
+    myropo_page_size: int = Field(default=20, gt=0, le=200)
+    #: *Hae lasku* attempts a person may make within ``lookup_window_seconds``.
+    lookup_max_attempts: int = Field(default=10, gt=0, le=1000)
+    lookup_window_seconds: int = Field(default=15 * 60, gt=0, le=24 * 60 * 60)
+
+    # --- Ropo One (staff console): a second OIDC client at the same issuer ---------------------
+    staff_oidc_client_id: str = Field(default="ropo-one", min_length=1)
+    staff_oidc_client_secret: SecretStr = SecretStr(DEV_STAFF_OIDC_CLIENT_SECRET)
+    #: ``acr`` values accepted in a staff ID token (the workforce login's multi-factor level).
+    staff_oidc_acr_values: list[str] = Field(
+        default_factory=lambda: [SANDBOX_STAFF_ACR], min_length=1
+    )
+    staff_session_idle_timeout_seconds: int = Field(default=30 * 60, gt=0)
+    staff_session_absolute_timeout_seconds: int = Field(default=10 * 60 * 60, gt=0)
+    #: Rows per page of the Ropo One search (page and JSON default).
+    staff_search_page_size: int = Field(default=25, gt=0, le=200)
+
     #: Alembic scripts of the gateway database; empty = gateway/migrations beside the sources.
     migrations_dir: str = ""
 
@@ -107,6 +131,16 @@ class GatewaySettings(ServiceSettings):
             raise ValueError("the development default is not allowed when ROPO_ENV=production")
         return value
 
+    @field_validator("staff_oidc_client_secret")
+    @classmethod
+    def _staff_client_secret_fit(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if (
+            info.data.get("environment") is Environment.PRODUCTION
+            and value.get_secret_value() == DEV_STAFF_OIDC_CLIENT_SECRET
+        ):
+            raise ValueError("the development default is not allowed when ROPO_ENV=production")
+        return value
+
     @field_validator("cookie_secure")
     @classmethod
     def _secure_in_production(cls, value: bool, info: ValidationInfo) -> bool:
@@ -118,6 +152,11 @@ class GatewaySettings(ServiceSettings):
     def redirect_uri(self) -> str:
         """Where the identity broker sends the browser back (registered with the broker)."""
         return f"{self.public_url}/auth/callback"
+
+    @property
+    def staff_redirect_uri(self) -> str:
+        """Ropo One's callback at the broker (the ``ropo-one`` client's registered URI)."""
+        return f"{self.public_url}/ropo-one/auth/callback"
 
     @property
     def session_cookie_name(self) -> str:

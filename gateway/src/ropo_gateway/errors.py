@@ -3,7 +3,14 @@
 - ``UpstreamError``: a gRPC call to a service failed; carries the decoded
   ``RpcError``. Unavailable peers (``UNAVAILABLE``, ``DEADLINE_EXCEEDED``) become
   503 with a readable message, never a stack trace.
-- ``ApiError``: the gateway's own refusal (not logged in, bad CSRF token, ...).
+- ``ApiError``: the gateway's own refusal (not logged in, bad CSRF token, an invoice
+  the person may not see, a lookup miss, too many lookups, ...).
+
+gRPC codes map to HTTP as in DESIGN §6 (``RpcError.http_status``: NOT_FOUND 404,
+INVALID_ARGUMENT and FAILED_PRECONDITION 400, PERMISSION_DENIED 403,
+RESOURCE_EXHAUSTED 429, UNIMPLEMENTED 501, ...); ``page`` picks the readable
+message set (``error.<page>.heading``/``.body`` in ``i18n``) for the same answer
+in a browser.
 
 The JSON body is always ``{"error": {"code", "status", "message", "details"}}``
 with an ``ErrorInfo`` detail (domain ``gateway.ropo`` for our own errors).
@@ -13,11 +20,13 @@ leave, as a last line of defence.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Final
 
 import grpc
+from ropo_platform.errors import FieldViolation
 from ropo_platform.redaction import redact
 from ropo_platform.rpc.errors import RpcError
 
@@ -41,12 +50,26 @@ _CANONICAL: Final[dict[int, str]] = {
     405: "INVALID_ARGUMENT",
     409: "ABORTED",
     413: "OUT_OF_RANGE",
+    415: "INVALID_ARGUMENT",
     422: "INVALID_ARGUMENT",
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
     501: "UNIMPLEMENTED",
+    502: "UNAVAILABLE",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
+}
+
+
+# HTTP status of a failed call → the page that explains it to a person.
+_PAGE_BY_STATUS: Final[dict[int, str]] = {
+    400: "bad_request",
+    401: "login",
+    403: "denied",
+    404: "not_found",
+    409: "conflict",
+    429: "rate_limited",
+    501: "not_implemented",
 }
 
 
@@ -94,18 +117,98 @@ class ApiError(Exception):
     message: str
     page: str = "bad_request"
     metadata: dict[str, str] = field(default_factory=dict)
+    #: Extra response headers (``Retry-After`` of a 429).
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Bad input fields, sent as a ``BadRequest`` detail.
+    field_violations: list[FieldViolation] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__init__(self.reason)
 
     def to_json(self) -> dict[str, Any]:
+        extra: list[dict[str, Any]] = []
+        if self.field_violations:
+            extra.append(
+                {
+                    "@type": "type.googleapis.com/google.rpc.BadRequest",
+                    "fieldViolations": [
+                        {"field": item.field, "description": item.description}
+                        | ({"reason": item.reason} if item.reason else {})
+                        for item in self.field_violations
+                    ],
+                }
+            )
         return error_body(
-            self.http_status, self.message, reason=self.reason, metadata=self.metadata
+            self.http_status,
+            self.message,
+            reason=self.reason,
+            metadata=self.metadata,
+            extra_details=extra,
         )
 
 
 def not_logged_in() -> ApiError:
     return ApiError(HTTPStatus.UNAUTHORIZED, "SESSION_REQUIRED", "Login required.", page="login")
+
+
+def invalid_input(violations: list[FieldViolation]) -> ApiError:
+    """400 naming each bad field (descriptions never echo the value)."""
+    return ApiError(
+        HTTPStatus.BAD_REQUEST,
+        "INVALID_REQUEST",
+        "Invalid request.",
+        field_violations=list(violations),
+    )
+
+
+def invoice_not_found() -> ApiError:
+    """The one answer for an invoice that does not exist *and* for one the person may not
+    see (DESIGN §8): same status, same body, so the answer tells nothing about existence."""
+    return ApiError(
+        HTTPStatus.NOT_FOUND, "INVOICE_NOT_FOUND", "Invoice not found.", page="invoice_not_found"
+    )
+
+
+def lookup_failed() -> ApiError:
+    """The one answer for every *Hae lasku* miss, whichever part of the input was wrong."""
+    return ApiError(
+        HTTPStatus.NOT_FOUND,
+        "INVOICE_LOOKUP_FAILED",
+        "No invoice matches the details given.",
+        page="lookup_failed",
+    )
+
+
+def lookup_rate_limited(retry_after_seconds: int) -> ApiError:
+    """Too many *Hae lasku* attempts; ``Retry-After`` says when the next one is allowed."""
+    seconds = str(max(1, retry_after_seconds))
+    return ApiError(
+        HTTPStatus.TOO_MANY_REQUESTS,
+        "LOOKUP_RATE_LIMITED",
+        "Too many invoice lookups. Try again later.",
+        page="rate_limited",
+        metadata={"retry_after_seconds": seconds},
+        headers={"Retry-After": seconds},
+    )
+
+
+def document_unavailable() -> ApiError:
+    """The invoice service sent something that is not a PDF: never serve it inline."""
+    return ApiError(
+        HTTPStatus.BAD_GATEWAY,
+        "DOCUMENT_UNAVAILABLE",
+        "The invoice image is not available.",
+        page="document_unavailable",
+    )
+
+
+def unsupported_media_type() -> ApiError:
+    """A JSON endpoint got another body type (a cross-site form cannot send JSON)."""
+    return ApiError(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "The request body must be application/json.",
+    )
 
 
 class UpstreamError(Exception):
@@ -129,9 +232,17 @@ class UpstreamError(Exception):
     def page(self) -> str:
         if self.unavailable:
             return "unavailable"
-        if self.http_status == HTTPStatus.NOT_FOUND:
-            return "not_found"
-        return "internal" if self.http_status >= 500 else "bad_request"
+        return _PAGE_BY_STATUS.get(
+            self.http_status, "internal" if self.http_status >= 500 else "bad_request"
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` when the peer said when to retry (``RetryInfo``)."""
+        seconds = self.rpc_error.retry_after_seconds
+        if seconds is None or seconds <= 0:
+            return {}
+        return {"Retry-After": str(math.ceil(seconds))}
 
     def to_json(self) -> dict[str, Any]:
         if self.unavailable:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Final
 
 from ropo_platform.money import Money
@@ -18,6 +18,21 @@ from ropo_platform.money import Money
 DEFAULT_LANGUAGE: Final = "fi"
 LANGUAGES: Final = ("fi", "sv", "en")
 LANGUAGE_COOKIE: Final = "ropo_lang"
+
+
+def _finnish_time() -> tzinfo:
+    # Times are shown in Finnish time; a system without the tz database shows UTC.
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Helsinki")
+    except Exception:  # ZoneInfoNotFoundError or no tzdata at all
+        return UTC
+
+
+DISPLAY_TIMEZONE: Final = _finnish_time()
+# How a time of day is written after the date.
+_TIME_FORMATS: Final = {"fi": "{date} klo {h}.{m:02d}", "sv": "{date} kl. {h}.{m:02d}"}
 
 _FI: Final[dict[str, str]] = {
     "app.name": "MyRopo",
@@ -69,6 +84,118 @@ _FI: Final[dict[str, str]] = {
     "error.login.body": "Tämä sivu näkyy vain kirjautuneille käyttäjille.",
     "error.internal.heading": "Tapahtui odottamaton virhe",
     "error.internal.body": "Virhe on kirjattu. Yritä hetken kuluttua uudelleen.",
+    # --- MyRopo: front page, invoice page, Hae lasku, Ilmoita tilinumero ---
+    "nav.main": "Päävalikko",
+    "nav.home": "Omat laskut",
+    "nav.lookup": "Hae lasku",
+    "nav.language": "Kieli",
+    "lang.fi": "Suomeksi",
+    "lang.sv": "På svenska",
+    "lang.en": "In English",
+    "cards.heading": "Asioi",
+    "card.lookup.title": "Hae lasku",
+    "card.lookup.body": (
+        "Etsi lasku, joka ei näy listallasi, laskun tiedoilla tai MyRopo-tunnuksella."
+    ),
+    "card.refund.title": "Ilmoita tilinumero",
+    "card.refund.body": "Ilmoita tilinumero, jolle sinulle kuuluva palautus maksetaan.",
+    "dashboard.tabs": "Laskulistat",
+    "search.label": "Etsi laskua listauksesta",
+    "search.hint": "Laskuttaja, laskun numero tai viitenumero",
+    "search.submit": "Etsi",
+    "search.clear": "Tyhjennä haku",
+    "search.no_results": "Hakuehdoilla ei löytynyt laskuja.",
+    "search.results_for": "Hakutulokset: {query}",
+    "row.invoice_number": "Laskun numero {number}",
+    "pager.label": "Sivut",
+    "pager.next": "Seuraava sivu",
+    "pager.first": "Ensimmäinen sivu",
+    "invoice.title": "Lasku {number} – MyRopo",
+    "invoice.heading": "Laskun tiedot",
+    "invoice.back": "Takaisin laskuihin",
+    "invoice.summary": "Yhteenveto",
+    "invoice.status": "Laskun tila",
+    "invoice.due_date": "Eräpäivä",
+    "invoice.open_total": "Avoinna yhteensä",
+    "invoice.creditor": "Laskuttaja",
+    "invoice.reference": "Maksuviite",
+    "invoice.number": "Laskun numero",
+    "invoice.case_number": "Asianumero",
+    "invoice.issue_date": "Laskun päivä",
+    "invoice.original_due_date": "Alkuperäinen eräpäivä",
+    "invoice.payee_iban": "Saajan tilinumero",
+    "invoice.barcode": "Virtuaaliviivakoodi",
+    "invoice.ledger": "Laskun erittely",
+    "invoice.ledger.component": "Erä",
+    "invoice.ledger.amount": "Määrä",
+    "invoice.ledger.open": "Avoinna",
+    "invoice.ledger.total": "Yhteensä",
+    "invoice.lines": "Laskurivit",
+    "invoice.lines.description": "Kuvaus",
+    "invoice.lines.quantity": "Määrä",
+    "invoice.lines.unit_price": "À-hinta",
+    "invoice.lines.vat": "ALV %",
+    "invoice.lines.total": "Yhteensä",
+    "invoice.actions": "Lisätoiminnot",
+    "invoice.open_document": "Avaa lasku",
+    "invoice.open_document_hint": "PDF-tiedosto",
+    "invoice.timeline": "Tapahtumat",
+    "invoice.timeline_empty": "Laskulla ei ole vielä tapahtumia.",
+    "invoice.timeline_unavailable": "Tapahtumia ei voitu juuri nyt hakea.",
+    "lookup.title": "Hae lasku – MyRopo",
+    "lookup.heading": "Hae lasku",
+    "lookup.intro": (
+        "Voit hakea laskun, joka ei näy laskulistallasi, esimerkiksi yrityksen laskun. Löytynyt"
+        " lasku näkyy listallasi tämän istunnon ajan."
+    ),
+    "lookup.by_details": "Hae laskun tiedolla",
+    "lookup.invoice_number": "Laskun numero",
+    "lookup.reference": "Laskun viitenumero",
+    "lookup.postal_code": "Laskulla oleva postinumerosi",
+    "lookup.by_myropo_id": "Hae MyRopo-tunnuksella",
+    "lookup.myropo_id": "MyRopo-tunnus",
+    "lookup.myropo_id_hint": "Tunnus on kirjeen oikeassa yläkulmassa.",
+    "lookup.submit": "Hae",
+    "lookup.failed": (
+        "Laskua ei löytynyt antamillasi tiedoilla. Tarkista tiedot ja yritä uudelleen."
+    ),
+    "lookup.errors_heading": "Tarkista lomake",
+    "lookup.error.required": "Täytä kenttä {label}.",
+    "lookup.error.too_long": "{label} on liian pitkä.",
+    "lookup.limit_note": "Voit tehdä enintään {count} hakua {minutes} minuutin aikana.",
+    "refund.title": "Ilmoita tilinumero – MyRopo",
+    "refund.heading": "Ilmoita tilinumero",
+    "refund.body": (
+        "Jos olet maksanut laskun kahdesti tai liikaa, palautamme erotuksen. Tilinumero "
+        "ilmoitetaan kirjeessä olevan asianumeron ja MyRopo-tunnuksen avulla."
+    ),
+    "refund.needed": "Tarvitset:",
+    "refund.need_case": "asianumeron kirjeestä",
+    "refund.need_id": "MyRopo-tunnuksen kirjeestä",
+    "refund.need_iban": "tilinumeron (IBAN), jolle palautus maksetaan",
+    "refund.soon": "Lomake avautuu pian. Siihen asti voit ottaa yhteyttä asiakaspalveluun.",
+    "error.invoice_not_found.heading": "Laskua ei löytynyt",
+    "error.invoice_not_found.body": (
+        "Laskua ei ole olemassa tai sinulla ei ole oikeutta nähdä sitä."
+    ),
+    "error.lookup_failed.heading": "Laskua ei löytynyt",
+    "error.lookup_failed.body": (
+        "Laskua ei löytynyt antamillasi tiedoilla. Tarkista tiedot ja yritä uudelleen."
+    ),
+    "error.rate_limited.heading": "Liian monta hakua",
+    "error.rate_limited.body": (
+        "Olet tehnyt liian monta hakua lyhyessä ajassa. Odota hetki ja yritä sitten uudelleen."
+    ),
+    "error.denied.heading": "Ei käyttöoikeutta",
+    "error.denied.body": "Sinulla ei ole oikeutta tähän toimintoon.",
+    "error.conflict.heading": "Tiedot muuttuivat",
+    "error.conflict.body": (
+        "Tietoja muutettiin samaan aikaan. Lataa sivu uudelleen ja yritä uudestaan."
+    ),
+    "error.not_implemented.heading": "Toiminto ei ole vielä käytettävissä",
+    "error.not_implemented.body": "Tämä toiminto avataan pian.",
+    "error.document_unavailable.heading": "Laskun kuvaa ei voitu näyttää",
+    "error.document_unavailable.body": "Yritä hetken kuluttua uudelleen.",
 }
 
 _SV: Final[dict[str, str]] = {
@@ -99,6 +226,131 @@ _SV: Final[dict[str, str]] = {
     "error.unavailable.heading": "Tjänsten är inte tillgänglig just nu",
     "error.unavailable.body": "Försök igen om en stund.",
     "error.login_failed.heading": "Inloggningen misslyckades",
+    # --- MyRopo: front page, invoice page, Hae lasku, Ilmoita tilinumero ---
+    "nav.main": "Huvudmeny",
+    "nav.home": "Mina fakturor",
+    "nav.lookup": "Sök faktura",
+    "nav.language": "Språk",
+    "cards.heading": "Ärenden",
+    "card.lookup.title": "Sök faktura",
+    "card.lookup.body": (
+        "Sök en faktura som inte syns i din lista med fakturans uppgifter eller MyRopo-koden."
+    ),
+    "card.refund.title": "Meddela kontonummer",
+    "card.refund.body": "Meddela det kontonummer till vilket din återbetalning betalas.",
+    "dashboard.tabs": "Fakturalistor",
+    "search.label": "Sök faktura i listan",
+    "search.hint": "Fakturerare, fakturanummer eller referensnummer",
+    "search.submit": "Sök",
+    "search.clear": "Töm sökningen",
+    "search.no_results": "Inga fakturor motsvarar sökningen.",
+    "search.results_for": "Sökresultat: {query}",
+    "row.invoice_number": "Fakturanummer {number}",
+    "pager.label": "Sidor",
+    "pager.next": "Nästa sida",
+    "pager.first": "Första sidan",
+    "invoice.title": "Faktura {number} – MyRopo",
+    "invoice.heading": "Fakturans uppgifter",
+    "invoice.back": "Tillbaka till fakturorna",
+    "invoice.summary": "Sammandrag",
+    "invoice.status": "Fakturans status",
+    "invoice.due_date": "Förfallodag",
+    "invoice.open_total": "Öppet totalt",
+    "invoice.creditor": "Fakturerare",
+    "invoice.reference": "Referensnummer",
+    "invoice.number": "Fakturanummer",
+    "invoice.case_number": "Ärendenummer",
+    "invoice.issue_date": "Fakturadatum",
+    "invoice.original_due_date": "Ursprunglig förfallodag",
+    "invoice.payee_iban": "Mottagarens kontonummer",
+    "invoice.barcode": "Virtuell streckkod",
+    "invoice.ledger": "Specifikation",
+    "invoice.ledger.component": "Post",
+    "invoice.ledger.amount": "Belopp",
+    "invoice.ledger.open": "Öppet",
+    "invoice.ledger.total": "Totalt",
+    "invoice.lines": "Fakturarader",
+    "invoice.lines.description": "Beskrivning",
+    "invoice.lines.quantity": "Antal",
+    "invoice.lines.unit_price": "À-pris",
+    "invoice.lines.vat": "Moms %",
+    "invoice.lines.total": "Totalt",
+    "invoice.actions": "Fler funktioner",
+    "invoice.open_document": "Öppna fakturan",
+    "invoice.open_document_hint": "PDF-fil",
+    "invoice.timeline": "Händelser",
+    "invoice.timeline_empty": "Fakturan har inga händelser ännu.",
+    "invoice.timeline_unavailable": "Händelserna kunde inte hämtas just nu.",
+    "lookup.title": "Sök faktura – MyRopo",
+    "lookup.heading": "Sök faktura",
+    "lookup.intro": (
+        "Du kan söka en faktura som inte syns i din fakturalista, till exempel ett företags "
+        "faktura. En faktura du hittar syns i din lista under den här sessionen."
+    ),
+    "lookup.by_details": "Sök med fakturans uppgifter",
+    "lookup.invoice_number": "Fakturanummer",
+    "lookup.reference": "Fakturans referensnummer",
+    "lookup.postal_code": "Ditt postnummer på fakturan",
+    "lookup.by_myropo_id": "Sök med MyRopo-kod",
+    "lookup.myropo_id": "MyRopo-kod",
+    "lookup.myropo_id_hint": "Koden finns i brevets övre högra hörn.",
+    "lookup.submit": "Sök",
+    "lookup.failed": "Ingen faktura hittades med uppgifterna. Kontrollera dem och försök igen.",
+    "lookup.errors_heading": "Kontrollera formuläret",
+    "lookup.error.required": "Fyll i fältet {label}.",
+    "lookup.error.too_long": "{label} är för lång.",
+    "lookup.limit_note": "Du kan göra högst {count} sökningar på {minutes} minuter.",
+    "refund.title": "Meddela kontonummer – MyRopo",
+    "refund.heading": "Meddela kontonummer",
+    "refund.body": (
+        "Om du har betalat en faktura två gånger eller för mycket betalar vi tillbaka "
+        "skillnaden. Kontonumret meddelas med ärendenumret och MyRopo-koden i brevet."
+    ),
+    "refund.needed": "Du behöver:",
+    "refund.need_case": "ärendenumret i brevet",
+    "refund.need_id": "MyRopo-koden i brevet",
+    "refund.need_iban": "kontonumret (IBAN) för återbetalningen",
+    "refund.soon": "Formuläret öppnas snart. Tills vidare kan du kontakta kundtjänsten.",
+    "logged_out.title": "Utloggning – MyRopo",
+    "logged_out.body": "Din session har avslutats. Du kan stänga webbläsaren eller logga in igen.",
+    "error.title": "Fel – MyRopo",
+    "error.back": "Tillbaka till startsidan",
+    "error.retry_login": "Logga in igen",
+    "error.login_failed.body": "Identifieringen kunde inte bekräftas. Försök logga in igen.",
+    "error.login_cancelled.heading": "Inloggningen avbröts",
+    "error.login_cancelled.body": "Identifieringen avbröts. Du kan försöka igen.",
+    "error.login_expired.heading": "Inloggningen gick ut",
+    "error.login_expired.body": (
+        "Inloggningen tog för lång tid eller startades i ett annat fönster. Börja om inloggningen."
+    ),
+    "error.forbidden.heading": "Åtgärden kunde inte utföras",
+    "error.forbidden.body": "Formuläret var för gammalt. Ladda om sidan och försök igen.",
+    "error.not_found.heading": "Sidan hittades inte",
+    "error.not_found.body": "Sidan du söker finns inte.",
+    "error.bad_request.heading": "Felaktig begäran",
+    "error.bad_request.body": "Begäran kunde inte behandlas.",
+    "error.login.heading": "Logga in",
+    "error.login.body": "Den här sidan visas bara för inloggade användare.",
+    "error.internal.heading": "Ett oväntat fel inträffade",
+    "error.internal.body": "Felet har registrerats. Försök igen om en stund.",
+    "error.invoice_not_found.heading": "Fakturan hittades inte",
+    "error.invoice_not_found.body": "Fakturan finns inte eller så har du inte rätt att se den.",
+    "error.lookup_failed.heading": "Fakturan hittades inte",
+    "error.lookup_failed.body": (
+        "Ingen faktura hittades med uppgifterna. Kontrollera dem och försök igen."
+    ),
+    "error.rate_limited.heading": "För många sökningar",
+    "error.rate_limited.body": (
+        "Du har gjort för många sökningar på kort tid. Vänta en stund och försök sedan igen."
+    ),
+    "error.denied.heading": "Ingen behörighet",
+    "error.denied.body": "Du har inte rätt att utföra den här åtgärden.",
+    "error.conflict.heading": "Uppgifterna ändrades",
+    "error.conflict.body": "Uppgifterna ändrades samtidigt. Ladda om sidan och försök igen.",
+    "error.not_implemented.heading": "Funktionen är inte tillgänglig ännu",
+    "error.not_implemented.body": "Den här funktionen öppnas snart.",
+    "error.document_unavailable.heading": "Fakturabilden kunde inte visas",
+    "error.document_unavailable.body": "Försök igen om en stund.",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -129,6 +381,133 @@ _EN: Final[dict[str, str]] = {
     "error.unavailable.heading": "The service is not available right now",
     "error.unavailable.body": "Please try again in a moment.",
     "error.login_failed.heading": "Login failed",
+    # --- MyRopo: front page, invoice page, Hae lasku, Ilmoita tilinumero ---
+    "nav.main": "Main menu",
+    "nav.home": "My invoices",
+    "nav.lookup": "Find an invoice",
+    "nav.language": "Language",
+    "cards.heading": "Services",
+    "card.lookup.title": "Find an invoice",
+    "card.lookup.body": (
+        "Find an invoice that is not in your list with its details or its MyRopo ID."
+    ),
+    "card.refund.title": "Report an account number",
+    "card.refund.body": "Tell us the account to which a refund owed to you is paid.",
+    "dashboard.tabs": "Invoice lists",
+    "search.label": "Search the list",
+    "search.hint": "Creditor, invoice number or reference",
+    "search.submit": "Search",
+    "search.clear": "Clear the search",
+    "search.no_results": "No invoices match your search.",
+    "search.results_for": "Results for: {query}",
+    "row.invoice_number": "Invoice number {number}",
+    "pager.label": "Pages",
+    "pager.next": "Next page",
+    "pager.first": "First page",
+    "invoice.title": "Invoice {number} – MyRopo",
+    "invoice.heading": "Invoice details",
+    "invoice.back": "Back to invoices",
+    "invoice.summary": "Summary",
+    "invoice.status": "Invoice status",
+    "invoice.due_date": "Due date",
+    "invoice.open_total": "Total open",
+    "invoice.creditor": "Creditor",
+    "invoice.reference": "Payment reference",
+    "invoice.number": "Invoice number",
+    "invoice.case_number": "Case number",
+    "invoice.issue_date": "Invoice date",
+    "invoice.original_due_date": "Original due date",
+    "invoice.payee_iban": "Payee account",
+    "invoice.barcode": "Virtual bank barcode",
+    "invoice.ledger": "Breakdown",
+    "invoice.ledger.component": "Item",
+    "invoice.ledger.amount": "Amount",
+    "invoice.ledger.open": "Open",
+    "invoice.ledger.total": "Total",
+    "invoice.lines": "Invoice rows",
+    "invoice.lines.description": "Description",
+    "invoice.lines.quantity": "Quantity",
+    "invoice.lines.unit_price": "Unit price",
+    "invoice.lines.vat": "VAT %",
+    "invoice.lines.total": "Total",
+    "invoice.actions": "More actions",
+    "invoice.open_document": "Open the invoice",
+    "invoice.open_document_hint": "PDF file",
+    "invoice.timeline": "Timeline",
+    "invoice.timeline_empty": "Nothing has happened to the invoice yet.",
+    "invoice.timeline_unavailable": "The timeline could not be loaded right now.",
+    "lookup.title": "Find an invoice – MyRopo",
+    "lookup.heading": "Find an invoice",
+    "lookup.intro": (
+        "You can find an invoice that is not in your list, for example a company's invoice. An "
+        "invoice you find stays in your list for this session."
+    ),
+    "lookup.by_details": "Search with the invoice details",
+    "lookup.invoice_number": "Invoice number",
+    "lookup.reference": "Invoice reference number",
+    "lookup.postal_code": "Your postal code on the invoice",
+    "lookup.by_myropo_id": "Search with the MyRopo ID",
+    "lookup.myropo_id": "MyRopo ID",
+    "lookup.myropo_id_hint": "The ID is in the top right corner of the letter.",
+    "lookup.submit": "Search",
+    "lookup.failed": "No invoice was found with the details you gave. Check them and try again.",
+    "lookup.errors_heading": "Check the form",
+    "lookup.error.required": "Fill in {label}.",
+    "lookup.error.too_long": "{label} is too long.",
+    "lookup.limit_note": "You can make at most {count} searches in {minutes} minutes.",
+    "refund.title": "Report an account number – MyRopo",
+    "refund.heading": "Report an account number",
+    "refund.body": (
+        "If you paid an invoice twice or paid too much, we refund the difference. You report "
+        "the account with the case number and the MyRopo ID in the letter."
+    ),
+    "refund.needed": "You need:",
+    "refund.need_case": "the case number in the letter",
+    "refund.need_id": "the MyRopo ID in the letter",
+    "refund.need_iban": "the account number (IBAN) for the refund",
+    "refund.soon": "The form opens soon. Until then, please contact customer service.",
+    "logged_out.title": "Logged out – MyRopo",
+    "logged_out.body": "Your session has ended. You can close the browser or log in again.",
+    "error.title": "Error – MyRopo",
+    "error.back": "Back to the front page",
+    "error.retry_login": "Log in again",
+    "error.login_failed.body": "Your identification could not be confirmed. Please log in again.",
+    "error.login_cancelled.heading": "Login cancelled",
+    "error.login_cancelled.body": "The identification was cancelled. You can try again.",
+    "error.login_expired.heading": "Login expired",
+    "error.login_expired.body": (
+        "The login took too long or was started in another window. Please start again."
+    ),
+    "error.forbidden.heading": "The action could not be completed",
+    "error.forbidden.body": "The form had expired. Reload the page and try again.",
+    "error.not_found.heading": "Page not found",
+    "error.not_found.body": "The page you are looking for does not exist.",
+    "error.bad_request.heading": "Invalid request",
+    "error.bad_request.body": "The request could not be processed.",
+    "error.login.heading": "Log in",
+    "error.login.body": "This page is shown to logged-in users only.",
+    "error.internal.heading": "An unexpected error occurred",
+    "error.internal.body": "The error has been logged. Please try again in a moment.",
+    "error.invoice_not_found.heading": "Invoice not found",
+    "error.invoice_not_found.body": "The invoice does not exist or you are not allowed to see it.",
+    "error.lookup_failed.heading": "Invoice not found",
+    "error.lookup_failed.body": (
+        "No invoice was found with the details you gave. Check them and try again."
+    ),
+    "error.rate_limited.heading": "Too many searches",
+    "error.rate_limited.body": (
+        "You have made too many searches in a short time. Please wait a while and try again."
+    ),
+    "error.denied.heading": "Not allowed",
+    "error.denied.body": "You are not allowed to do this.",
+    "error.conflict.heading": "The details changed",
+    "error.conflict.body": (
+        "The details were changed at the same time. Reload the page and try again."
+    ),
+    "error.not_implemented.heading": "Not available yet",
+    "error.not_implemented.body": "This feature opens soon.",
+    "error.document_unavailable.heading": "The invoice image could not be shown",
+    "error.document_unavailable.body": "Please try again in a moment.",
 }
 
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"fi": _FI, "sv": _SV, "en": _EN}
@@ -152,6 +531,15 @@ class Translator:
     def date(self, value: date | None) -> str:
         """``d.m.yyyy`` without leading zeros, e.g. ``5.3.2025``; empty for no date."""
         return "" if value is None else f"{value.day}.{value.month}.{value.year}"
+
+    def date_time(self, value: datetime | None) -> str:
+        """A moment in Finnish time: ``5.3.2025 klo 14.30`` (fi), ``5.3.2025 kl. 14.30`` (sv),
+        ``5.3.2025 14:30`` (en); empty for none."""
+        if value is None:
+            return ""
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(DISPLAY_TIMEZONE)
+        pattern = _TIME_FORMATS.get(self.language, "{date} {h}:{m:02d}")
+        return pattern.format(date=self.date(local.date()), h=local.hour, m=local.minute)
 
     def money(self, value: Money) -> str:
         """``1 696,32 €`` (fi, sv) or ``€1,696.32`` (en)."""

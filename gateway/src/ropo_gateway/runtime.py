@@ -18,10 +18,14 @@ from ropo_platform.db import Database
 
 from ropo_gateway.auth.oidc import OidcClient, OidcConfig
 from ropo_gateway.auth.sessions import Clock, SessionManager, SessionPolicy, utc_now
+from ropo_gateway.auth.staff_wiring import StaffAuth, build_staff_auth
 from ropo_gateway.clients.authorization import AuthorizationClient
 from ropo_gateway.clients.base import open_channel
 from ropo_gateway.clients.invoices import InvoiceClient
 from ropo_gateway.config import GatewaySettings
+from ropo_gateway.myropo.grants import LookupGrants
+from ropo_gateway.myropo.rate_limit import LookupRateLimiter, RateLimit
+from ropo_gateway.storage.lookup_store import SqlAttemptStore, SqlLookupGrants
 from ropo_gateway.storage.session_store import SqlSessionStore
 
 # gateway/migrations beside the package sources (src/ropo_gateway → ../../migrations).
@@ -53,6 +57,14 @@ def oidc_config(settings: GatewaySettings) -> OidcConfig:
     )
 
 
+def lookup_rate_limit(settings: GatewaySettings) -> RateLimit:
+    """*Hae lasku* attempts allowed per person and window."""
+    return RateLimit(
+        max_attempts=settings.lookup_max_attempts,
+        window=timedelta(seconds=settings.lookup_window_seconds),
+    )
+
+
 def session_policy(settings: GatewaySettings) -> SessionPolicy:
     return SessionPolicy(
         idle_timeout=timedelta(seconds=settings.session_idle_timeout_seconds),
@@ -72,6 +84,11 @@ class Runtime:
     oidc: OidcClient
     invoices: InvoiceClient
     authorization: AuthorizationClient
+    #: Invoices found with *Hae lasku*, per session (interim home, see ``myropo.grants``).
+    lookup_grants: LookupGrants
+    lookup_limiter: LookupRateLimiter
+    #: Ropo One's staff login: its OIDC client and staff sessions.
+    staff: StaffAuth
     #: Logical peer name → channel (also used by the readiness probe).
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
 
@@ -113,5 +130,10 @@ def build_runtime(
         oidc=OidcClient(http, oidc_config(settings), clock),
         invoices=InvoiceClient(channels["invoice"], timeout),
         authorization=AuthorizationClient(channels["authorization"], timeout),
+        lookup_grants=SqlLookupGrants(database, clock),
+        lookup_limiter=LookupRateLimiter(
+            SqlAttemptStore(database), lookup_rate_limit(settings), clock
+        ),
+        staff=build_staff_auth(settings, http, database, clock),
         channels=channels,
     )

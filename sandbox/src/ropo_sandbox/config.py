@@ -11,6 +11,10 @@
 | ``ROPO_SANDBOX_GATEWAY_REDIRECT_URIS`` | ``http://localhost:8080/auth/callback`` (comma list) |
 | ``ROPO_SANDBOX_GATEWAY_PUBLIC_URL`` | unset; when set and the redirect URIs are not, |
 | | the redirect URI is ``<this>/auth/callback`` |
+| ``ROPO_SANDBOX_STAFF_CLIENT_ID`` | ``ropo-one`` (the gateway's Ropo One staff login) |
+| ``ROPO_SANDBOX_STAFF_CLIENT_SECRET`` | ``DEV_STAFF_CLIENT_SECRET`` below |
+| ``ROPO_SANDBOX_STAFF_REDIRECT_URIS`` | unset: each gateway redirect URI with |
+| | ``/auth/callback`` replaced by ``/ropo-one/auth/callback`` (comma list) |
 | ``ROPO_SANDBOX_SIGNING_KEY_FILE`` | unset: a fresh RSA key at every start |
 | ``ROPO_SANDBOX_SUBJECT_SECRET`` | ``DEV_SUBJECT_SECRET`` below |
 | ``ROPO_SANDBOX_CODE_TTL_SECONDS`` | ``60`` |
@@ -34,6 +38,10 @@ DEV_GATEWAY_CLIENT_SECRET = "myropo-gateway-dev-secret"  # noqa: S105
 DEV_SUBJECT_SECRET = "ropo-sandbox-dev-subject-secret"  # noqa: S105
 GATEWAY_CLIENT_ID = "myropo-gateway"
 DEFAULT_GATEWAY_REDIRECT_URI = "http://localhost:8080/auth/callback"
+DEV_STAFF_CLIENT_SECRET = "ropo-one-dev-secret"  # noqa: S105
+STAFF_CLIENT_ID = "ropo-one"
+CUSTOMER_CALLBACK_PATH = "/auth/callback"
+STAFF_CALLBACK_PATH = "/ropo-one/auth/callback"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -61,6 +69,10 @@ class SandboxSettings(BaseSettings):
     gateway_public_url: str | None = None
     # NoDecode: the variable is a plain comma list, not JSON.
     gateway_redirect_uris: Annotated[tuple[str, ...], NoDecode] = (DEFAULT_GATEWAY_REDIRECT_URI,)
+    staff_client_id: str = Field(default=STAFF_CLIENT_ID, min_length=1)
+    staff_client_secret: SecretStr = SecretStr(DEV_STAFF_CLIENT_SECRET)
+    #: Empty: derived from the gateway's redirect URIs (see ``staff_client_redirect_uris``).
+    staff_redirect_uris: Annotated[tuple[str, ...], NoDecode] = ()
     signing_key_file: Path | None = None
     subject_secret: SecretStr = SecretStr(DEV_SUBJECT_SECRET)
     code_ttl_seconds: int = Field(default=60, ge=1, le=600)
@@ -80,6 +92,21 @@ class SandboxSettings(BaseSettings):
     def _absolute_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("at least one redirect URI is required")
+        for uri in value:
+            if not uri.startswith(("http://", "https://")) or "#" in uri:
+                raise ValueError(f"redirect URI must be absolute http(s) without fragment: {uri}")
+        return value
+
+    @field_validator("staff_redirect_uris", mode="before")
+    @classmethod
+    def _split_staff_uris(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("staff_redirect_uris")
+    @classmethod
+    def _absolute_staff_uris(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for uri in value:
             if not uri.startswith(("http://", "https://")) or "#" in uri:
                 raise ValueError(f"redirect URI must be absolute http(s) without fragment: {uri}")
@@ -110,6 +137,18 @@ class SandboxSettings(BaseSettings):
         if value.strip().lower() == "production":
             raise ValueError("the sandbox must not run with ROPO_ENV=production")
         return value
+
+    @property
+    def staff_client_redirect_uris(self) -> tuple[str, ...]:
+        """Where the staff client may be sent back: the configured URIs, or the gateway's
+        Ropo One callback beside each customer callback (the same gateway serves both)."""
+        if self.staff_redirect_uris:
+            return self.staff_redirect_uris
+        return tuple(
+            uri.removesuffix(CUSTOMER_CALLBACK_PATH) + STAFF_CALLBACK_PATH
+            for uri in self.gateway_redirect_uris
+            if uri.endswith(CUSTOMER_CALLBACK_PATH)
+        )
 
     @property
     def issuer(self) -> str:

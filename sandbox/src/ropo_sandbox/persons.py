@@ -1,8 +1,11 @@
-"""The sandbox's test persons: artificial henkilötunnus (individual number 900-999).
+"""The sandbox's test persons (artificial henkilötunnus, individual number 900-999) and
+the staff users of Ropo One.
 
 The broker lets you log in as any of them; the demo generator writes invoices
 for those with ``has_invoices``. Individual numbers follow the real convention
-(odd for men, even for women) so the codes look like real ones.
+(odd for men, even for women) so the codes look like real ones. Staff users have
+no henkilötunnus at all: a staff id, a name and roles (``agent``, ``supervisor``,
+``creditor:<business id>``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from ropo_sandbox.identifiers import ARTIFICIAL_INDIVIDUAL_NUMBERS, make_hetu, mask_hetu
+from ropo_sandbox.identifiers import (
+    ARTIFICIAL_INDIVIDUAL_NUMBERS,
+    business_id,
+    make_hetu,
+    mask_hetu,
+)
 
 Language = Literal["fi", "sv", "en"]
 
@@ -149,3 +157,82 @@ def person_by_id(person_id: str) -> SandboxPerson | None:
 def persons_with_invoices() -> tuple[SandboxPerson, ...]:
     """The persons the demo generator writes invoices for."""
     return tuple(person for person in PERSONS if person.has_invoices)
+
+
+# --- Staff users of Ropo One --------------------------------------------------------------
+
+#: Role names of the staff console (DESIGN §8); a creditor user's role is ``creditor:<id>``.
+ROLE_AGENT = "agent"
+ROLE_SUPERVISOR = "supervisor"
+CREDITOR_ROLE_PREFIX = "creditor:"
+
+# The demo creditors' business ids, computed like ``demo.creditors`` does. The broker binds a
+# creditor user by business id because the invoice service mints creditor ids at import time.
+TESTI_YRITYS_BUSINESS_ID = business_id("2345678")
+YRITYS_X_BUSINESS_ID = business_id("1618033")
+
+
+def creditor_role(business_id_: str) -> str:
+    """The role of a user who works for the creditor with this business id."""
+    return f"{CREDITOR_ROLE_PREFIX}{business_id_}"
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxStaffUser:
+    """A test user of the staff console: no henkilötunnus, only a staff id, name and roles."""
+
+    id: str
+    given_name: str
+    family_name: str
+    #: What the broker's page says about the user, e.g. "Asiakaspalvelija".
+    title: str
+    roles: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """Full name as the broker delivers it."""
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def email(self) -> str:
+        """A made-up work address (``.example`` never resolves)."""
+        return f"{self.id.replace('-', '.')}@ropo.example"
+
+
+STAFF_USERS: tuple[SandboxStaffUser, ...] = (
+    SandboxStaffUser(
+        id="aino-asiakaspalvelija",
+        given_name="Aino",
+        family_name="Asiakaspalvelija",
+        title="Asiakaspalvelija",
+        roles=(ROLE_AGENT,),
+    ),
+    SandboxStaffUser(
+        id="eero-esihenkilo",
+        given_name="Eero",
+        family_name="Esihenkilö",
+        title="Asiakaspalvelun esihenkilö",
+        roles=(ROLE_AGENT, ROLE_SUPERVISOR),
+    ),
+    SandboxStaffUser(
+        id="kaisa-kirjanpitaja",
+        given_name="Kaisa",
+        family_name="Kirjanpitäjä",
+        title="Testi-yritys Oy",
+        roles=(creditor_role(TESTI_YRITYS_BUSINESS_ID),),
+    ),
+    SandboxStaffUser(
+        id="yrjo-yrittaja",
+        given_name="Yrjö",
+        family_name="Yrittäjä",
+        title="Oy Yritys X Ab",
+        roles=(creditor_role(YRITYS_X_BUSINESS_ID),),
+    ),
+)
+
+_STAFF_BY_ID = {user.id: user for user in STAFF_USERS}
+
+
+def staff_user_by_id(user_id: str) -> SandboxStaffUser | None:
+    """The staff test user with this id, or ``None``."""
+    return _STAFF_BY_ID.get(user_id)

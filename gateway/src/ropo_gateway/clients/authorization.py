@@ -25,6 +25,15 @@ class InvoiceAccess:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    """The answer of ``CheckAccess``; ``reason`` is the relation that allowed it (``OWN``,
+    ``AUTHORIZED``, ``LOOKUP``, ...), empty when denied."""
+
+    allowed: bool
+    reason: str = ""
+
+
 def _reason_name(value: int) -> str:
     return access_pb2.AccessReason.Name(value).removeprefix("ACCESS_REASON_")  # type: ignore[arg-type]
 
@@ -58,3 +67,21 @@ class AuthorizationClient:
                 if not token:
                     break
         return found[:limit]
+
+    async def check_access(
+        self, subject: str, invoice: str, action: int = access_pb2.ACTION_VIEW
+    ) -> AccessDecision:
+        """May ``subject`` perform ``action`` (an ``access_pb2.Action``) on ``invoice``?
+        A denial never says whether the invoice exists."""
+        async with translate_errors(PEER):
+            response = await self._stub.CheckAccess(
+                authorization_service_pb2.CheckAccessRequest(
+                    subject=subject,
+                    invoice=invoice,
+                    action=action,  # type: ignore[arg-type]
+                ),
+                timeout=self._timeout,
+            )
+        if not response.allowed:
+            return AccessDecision(False)
+        return AccessDecision(True, _reason_name(response.access_reason))

@@ -1,160 +1,104 @@
-"""The MyRopo first page as data: which invoices a person sees, split into Laskut and Arkisto.
+"""The MyRopo front page as data: one tab (*Laskut* or *Arkisto*) of the invoices a person
+sees, optionally filtered by *Etsi laskua listauksesta*, one page at a time.
 
-Visibility comes from the authorization service only (ListAccessibleInvoices);
-the invoice service is then asked for exactly those names. Open invoices are
-listed by due date, earliest first (what to pay next); the archive latest first.
+Which invoices: the authorization service's ListAccessibleInvoices (own and
+authorized) plus the session's lookup grants (``InvoiceAccessPolicy``). The
+invoice service is then asked for exactly those names with the tab's filter, the
+search text and its own keyset page token; its order (newest due date first) is
+kept so that pages never overlap.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-from typing import Any, Final, Protocol
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Final
 
-from google.type import date_pb2
-from ropo.invoice.v1 import invoice_pb2
-from ropo_platform.money import Money
-from ropo_platform.money_proto import optional_money_from_proto
+import grpc
 
 from ropo_gateway.auth.model import Identity
-from ropo_gateway.clients.authorization import InvoiceAccess
+from ropo_gateway.clients.invoices import InvoiceListQuery
+from ropo_gateway.errors import UpstreamError
+from ropo_gateway.myropo.access import InvoiceAccessPolicy
+from ropo_gateway.myropo.formatting import compact_search_text
+from ropo_gateway.myropo.grants import GrantHolder
+from ropo_gateway.myropo.ports import InvoiceSource
+from ropo_gateway.myropo.views import InvoiceRow, row_from_invoice
 
-# Final stages: nothing is open any more, so the invoice belongs to the archive.
-ARCHIVED_STATES: Final = frozenset(
-    {
-        invoice_pb2.Invoice.STATE_PAID,
-        invoice_pb2.Invoice.STATE_CREDITED,
-        invoice_pb2.Invoice.STATE_CANCELLED,
-    }
-)
-DEFAULT_CURRENCY: Final = "EUR"
-
-
-class AccessSource(Protocol):
-    """Who may see what (``AuthorizationClient``)."""
-
-    async def accessible_invoices(self, subject: str, limit: int) -> list[InvoiceAccess]: ...
+#: Longest search text the invoice service accepts.
+MAX_QUERY_LENGTH: Final = 100
 
 
-class InvoiceSource(Protocol):
-    """Invoices by name (``InvoiceClient``)."""
+class Tab(StrEnum):
+    """*Laskut* (something open) or *Arkisto* (paid, credited, cancelled)."""
 
-    async def invoices_by_name(
-        self, names: Sequence[str], language_code: str
-    ) -> list[invoice_pb2.Invoice]: ...
+    OPEN = "open"
+    ARCHIVE = "archive"
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceRow:
-    """One line of *Laskut* or *Arkisto*."""
+class ListingRequest:
+    """What the person asked for: the tab, the search text and the page."""
 
-    name: str
-    invoice_number: str
-    creditor: str
-    due_date: date | None
-    open_amount: Money
-    total_amount: Money
-    state: str
-    display_status: str
-    paid_in_myropo: bool
-    reference: str
-    access: str
-    #: True in a final stage (paid, credited, cancelled): listed under *Arkisto*.
-    archived: bool
-
-    def to_json(self) -> dict[str, Any]:
-        """API form: amounts as exact decimal strings with currency, dates ISO 8601."""
-        return {
-            "name": self.name,
-            "invoice_number": self.invoice_number,
-            "creditor": self.creditor,
-            "due_date": self.due_date.isoformat() if self.due_date else None,
-            "open_amount": _money_json(self.open_amount),
-            "total_amount": _money_json(self.total_amount),
-            "state": self.state,
-            "display_status": self.display_status,
-            "paid_in_myropo": self.paid_in_myropo,
-            "reference": self.reference,
-            "access": self.access,
-        }
+    tab: Tab = Tab.OPEN
+    query: str = ""
+    page_token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
-    """Everything the first page shows."""
+    """Everything the front page (and ``GET /api/myropo/v1/invoices``) shows."""
 
     identity: Identity
-    invoices: list[InvoiceRow]
-    archive: list[InvoiceRow]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "person": {
-                "name": self.identity.display_name,
-                "masked_id": self.identity.masked_id,
-            },
-            "invoices": [row.to_json() for row in self.invoices],
-            "archive": [row.to_json() for row in self.archive],
-        }
+    request: ListingRequest
+    rows: list[InvoiceRow]
+    next_page_token: str = ""
 
 
-def _money_json(value: Money) -> dict[str, str]:
-    return {"amount": str(value.amount), "currency": value.currency}
-
-
-def _date(message: date_pb2.Date) -> date | None:
-    if not message.year or not message.month or not message.day:
-        return None
-    return date(message.year, message.month, message.day)
-
-
-def _money(invoice: invoice_pb2.Invoice, field_name: str, currency: str) -> Money:
-    return optional_money_from_proto(invoice, field_name) or Money.zero(currency)
-
-
-def row_from_invoice(invoice: invoice_pb2.Invoice, access: str) -> InvoiceRow:
-    """Map the wire message to a row (only the fields the page and the API expose)."""
-    total = optional_money_from_proto(invoice, "total_amount")
-    currency = total.currency if total else DEFAULT_CURRENCY
-    return InvoiceRow(
-        name=invoice.name,
-        invoice_number=invoice.invoice_number,
-        creditor=invoice.creditor_display_name,
-        due_date=_date(invoice.due_date) if invoice.HasField("due_date") else None,
-        open_amount=_money(invoice, "open_amount", currency),
-        total_amount=total or Money.zero(currency),
-        state=invoice_pb2.Invoice.State.Name(invoice.state).removeprefix("STATE_"),
-        display_status=invoice.display_status,
-        paid_in_myropo=invoice.paid_in_myropo,
-        reference=invoice.reference,
-        access=access,
-        archived=invoice.state in ARCHIVED_STATES,
+def _is_bad_page_token(error: UpstreamError) -> bool:
+    return error.rpc_error.code == grpc.StatusCode.INVALID_ARGUMENT and any(
+        violation.field == "page_token" for violation in error.rpc_error.field_violations
     )
-
-
-def _due_key(row: InvoiceRow) -> tuple[date, str]:
-    return (row.due_date or date.max, row.name)
 
 
 async def load_dashboard(
     identity: Identity,
-    authorization: AccessSource,
+    holder: GrantHolder,
+    policy: InvoiceAccessPolicy,
     invoices: InvoiceSource,
+    request: ListingRequest,
     *,
     language: str,
-    limit: int,
+    page_size: int,
+    max_invoices: int,
+    restart_on_stale_token: bool = False,
 ) -> Dashboard:
-    """Ask authorization what the person may see, then the invoice service for those invoices."""
-    accessible = await authorization.accessible_invoices(identity.subject, limit)
-    access_by_name = {entry.invoice: entry.reason for entry in accessible}
-    found = await invoices.invoices_by_name(list(access_by_name), language) if accessible else []
+    """One page of the requested tab. With ``restart_on_stale_token`` a page token that no
+    longer fits (the visible set changed since it was issued) gives the first page instead
+    of an error — what a person clicking *Seuraava sivu* expects; the API reports it."""
+    visible = await policy.visible_invoices(holder, max_invoices)
+    if not visible:
+        return Dashboard(identity, request, [])
+    query = InvoiceListQuery(
+        # Sorted: the service binds page tokens to the filter, names included.
+        names=sorted(visible),
+        open_only=request.tab is Tab.OPEN,
+        closed_only=request.tab is Tab.ARCHIVE,
+        query=compact_search_text(request.query),
+        page_size=page_size,
+        page_token=request.page_token,
+    )
+    try:
+        page = await invoices.list_invoices(query, language)
+    except UpstreamError as error:
+        if not (restart_on_stale_token and request.page_token and _is_bad_page_token(error)):
+            raise
+        request = replace(request, page_token="")
+        page = await invoices.list_invoices(replace(query, page_token=""), language)
     rows = [
-        row_from_invoice(invoice, access_by_name[invoice.name])
-        for invoice in found
+        row_from_invoice(invoice, visible[invoice.name])
+        for invoice in page.invoices
         # Defence in depth: never show a name we did not ask for.
-        if invoice.name in access_by_name
+        if invoice.name in visible
     ]
-    open_rows = sorted((row for row in rows if not row.archived), key=_due_key)
-    archived = sorted((row for row in rows if row.archived), key=_due_key, reverse=True)
-    return Dashboard(identity=identity, invoices=open_rows, archive=archived)
+    return Dashboard(identity, request, rows, page.next_page_token)

@@ -1,9 +1,19 @@
-"""Ropo One, the staff console. Its routes live under ``/ropo-one/`` (reserved; built by a
-later issue together with staff authentication and roles)."""
+"""Ropo One, the staff console: staff login (``/ropo-one/kirjaudu``), the case search
+(``/ropo-one``), the case page (``/ropo-one/tapaukset/{id}``) and the JSON API
+(``/api/ropo-one/v1``).
+
+Staff sessions are a kind of their own (``auth/staff_sessions.py``); roles are checked
+on every route (``access.py``); every read of a case is audited (``audit.py``).
+"""
 
 from fastapi import APIRouter
 
+from ropo_gateway.ropo_one import api, login, pages
+
 PREFIX = "/ropo-one"
 
-#: Mounted by the app so the prefix is taken; deliberately without routes for now.
-router = APIRouter(prefix=PREFIX)
+#: Mounted by the app: the login, the pages and the JSON API.
+router = APIRouter()
+router.include_router(login.router)
+router.include_router(pages.router)
+router.include_router(api.router)

@@ -36,3 +36,48 @@ sessions = sa.Table(
     sa.Column("last_seen_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )
+
+#: Invoices a session found with *Hae lasku* (interim home of lookup grants until the
+#: authorization service's GrantLookupAccess exists). Deleting the session deletes them.
+lookup_grants = sa.Table(
+    "lookup_grants",
+    metadata,
+    sa.Column(
+        "session_digest",
+        sa.String(64),
+        sa.ForeignKey("sessions.id_digest", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("invoice", sa.String(80), primary_key=True),
+    sa.Column("granted_at", UtcDateTime(), nullable=False),
+)
+
+#: One row per *Hae lasku* attempt, for the sliding-window rate limit. ``holder`` is the
+#: person's pseudonymous subject (``persons/{key}``), never a henkilötunnus.
+lookup_attempts = sa.Table(
+    "lookup_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("holder", sa.String(128), nullable=False),
+    sa.Column("attempted_at", UtcDateTime(), nullable=False, index=True),
+    sa.Index("ix_lookup_attempts_holder_attempted_at", "holder", "attempted_at"),
+)
+
+#: Sessions of Ropo One staff: a kind of their own, never mixed with ``sessions``. No column
+#: holds personal data of debtors; ``roles`` is the space-separated role list of the login.
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("id_digest", sa.String(64), primary_key=True),
+    sa.Column("staff_user_id", sa.String(128), nullable=False, index=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("roles", sa.String(200), nullable=False),
+    sa.Column("creditor_business_id", sa.String(16), nullable=False),
+    sa.Column("creditor", sa.String(80), nullable=False),
+    sa.Column("creditor_name", sa.String(200), nullable=False),
+    sa.Column("acr", sa.String(200), nullable=False),
+    sa.Column("csrf_token", sa.String(128), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)

@@ -15,7 +15,7 @@ legend { font-weight: 600; padding: 0 0.25rem; }
 .persons li { display: flex; align-items: center; gap: 0.5rem; padding: 0.4rem 0; }
 .persons input { width: 1.25rem; height: 1.25rem; }
 label { cursor: pointer; }
-.hetu, .lang { color: #404040; margin-left: 0.5rem; }
+.hetu, .lang, .title, .roles { color: #404040; margin-left: 0.5rem; }
 .error { color: #a50000; font-weight: 600; }
 .actions { display: flex; gap: 1rem; margin-top: 1.5rem; }
 button { font: inherit; padding: 0.6rem 1.4rem; border-radius: 0.4rem; cursor: pointer;

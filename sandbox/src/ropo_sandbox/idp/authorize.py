@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from ropo_sandbox.idp import pkce
 from ropo_sandbox.idp.broker import BROWSER_COOKIE, Broker, get_broker
-from ropo_sandbox.idp.clients import OidcClient
+from ropo_sandbox.idp.clients import OidcClient, UserKind
 from ropo_sandbox.idp.errors import InvalidRequestError, OAuthError, UntrustedRedirectError
 from ropo_sandbox.idp.store import AuthorizationRequest, new_secret
 from ropo_sandbox.idp.web import (
@@ -20,13 +20,17 @@ from ropo_sandbox.idp.web import (
     redirect_to_client,
     single_params,
 )
-from ropo_sandbox.persons import PERSONS, person_by_id
+from ropo_sandbox.persons import PERSONS, STAFF_USERS, person_by_id, staff_user_by_id
 
 router = APIRouter()
 
 SUPPORTED_SCOPES = ("openid", "profile")
 LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
 _MAX_STATE_LENGTH = 2048
+#: Form field of the chosen user, per kind of client; the two lists never mix.
+PERSON_FIELD = "person"
+STAFF_USER_FIELD = "staff_user"
+MISSING_CHOICE = {"persons": "Valitse testihenkilö.", "staff": "Valitse testikäyttäjä."}
 EXPIRED_MESSAGE = (
     "Kirjautumispyyntö on vanhentunut tai virheellinen. "
     "Kirjautumissivu on voimassa rajoitetun ajan ja sitä voi käyttää vain kerran."
@@ -101,10 +105,13 @@ def _login_page(
     broker: Broker, request: AuthorizationRequest, transaction: str, error: str | None = None
 ) -> HTMLResponse:
     client = broker.clients.get(request.client_id)
+    staff = client is not None and client.users == "staff"
     html = broker.templates.get_template("idp/authorize.html").render(
         client_name=client.display_name if client else request.client_id,
         transaction=transaction,
-        persons=PERSONS,
+        # A staff client lists staff users only, MyRopo test persons only.
+        persons=() if staff else PERSONS,
+        staff_users=STAFF_USERS if staff else (),
         languages=LANGUAGE_NAMES,
         decision_url=DECISION_PATH,
         asset_url=STYLESHEET_PATH,
@@ -166,9 +173,20 @@ async def authorize(request: Request) -> Response:
     return response
 
 
+def _chosen_user(value: object, users: UserKind) -> str | None:
+    """The id picked on the page when it is a user of the client's kind, else ``None``."""
+    if not isinstance(value, str):
+        return None
+    if users == "staff":
+        staff_user = staff_user_by_id(value)
+        return staff_user.id if staff_user else None
+    person = person_by_id(value)
+    return person.id if person else None
+
+
 @router.post("/authorize/decision")
 async def decide(request: Request) -> Response:
-    """The person picked a test person (or cancelled) on the *Tunnistaudu* page."""
+    """The user picked a test person or staff user (or cancelled) on the *Tunnistaudu* page."""
     broker = get_broker(request)
     form = await request.form()
     transaction_id = form.get("transaction")
@@ -192,12 +210,13 @@ async def decide(request: Request) -> Response:
                 "iss": broker.issuer,
             },
         )
-    person_id = form.get("person")
-    person = person_by_id(person_id) if isinstance(person_id, str) else None
-    if person is None:
-        return _login_page(broker, auth_request, transaction_id, "Valitse testihenkilö.")
+    client = broker.clients.get(auth_request.client_id)
+    users = client.users if client is not None else "persons"
+    user_id = _chosen_user(form.get(STAFF_USER_FIELD if users == "staff" else PERSON_FIELD), users)
+    if user_id is None:
+        return _login_page(broker, auth_request, transaction_id, MISSING_CHOICE[users])
     broker.store.end_transaction(transaction_id)
-    code = broker.store.issue_code(auth_request, person.id, broker.settings.code_ttl_seconds)
+    code = broker.store.issue_code(auth_request, user_id, broker.settings.code_ttl_seconds)
     broker.log.info("login_succeeded", client_id=auth_request.client_id)
     return redirect_to_client(
         auth_request.redirect_uri,

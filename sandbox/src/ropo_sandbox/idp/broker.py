@@ -45,12 +45,19 @@ class Broker:
 
 
 def build_broker(settings: SandboxSettings, clock: Clock, log: Logger) -> Broker:
-    """Wire the broker from settings: clients, key, store and templates."""
+    """Wire the broker from settings: clients (MyRopo and Ropo One), key, store and templates."""
     gateway = OidcClient(
         client_id=settings.gateway_client_id,
         client_secret=settings.gateway_client_secret.get_secret_value(),
         redirect_uris=settings.gateway_redirect_uris,
         display_name="MyRopo",
+    )
+    staff_console = OidcClient(
+        client_id=settings.staff_client_id,
+        client_secret=settings.staff_client_secret.get_secret_value(),
+        redirect_uris=settings.staff_client_redirect_uris,
+        display_name="Ropo One",
+        users="staff",
     )
     key = (
         load_signing_key(settings.signing_key_file)
@@ -64,7 +71,7 @@ def build_broker(settings: SandboxSettings, clock: Clock, log: Logger) -> Broker
     )
     return Broker(
         settings=settings,
-        clients=ClientRegistry([gateway]),
+        clients=ClientRegistry([gateway, staff_console]),
         store=GrantStore(clock),
         signing_key=key,
         id_tokens=IdTokenIssuer(settings.issuer, key, settings.token_ttl_seconds),

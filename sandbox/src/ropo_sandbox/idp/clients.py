@@ -7,6 +7,7 @@ import binascii
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import unquote_plus
 
 from ropo_sandbox.idp.errors import InvalidClientError, InvalidRequestError
@@ -15,6 +16,9 @@ from ropo_sandbox.idp.errors import InvalidClientError, InvalidRequestError
 CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105
 CLIENT_SECRET_POST = "client_secret_post"  # noqa: S105
 SUPPORTED_AUTH_METHODS = (CLIENT_SECRET_BASIC, CLIENT_SECRET_POST)
+
+#: Who logs in through a client: test persons (MyRopo) or staff users (Ropo One).
+UserKind = Literal["persons", "staff"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class OidcClient:
     redirect_uris: tuple[str, ...]
     display_name: str
     auth_methods: frozenset[str] = frozenset(SUPPORTED_AUTH_METHODS)
+    users: UserKind = "persons"
 
     def secret_matches(self, presented: str) -> bool:
         """Constant-time comparison of the client secret."""
@@ -36,7 +41,12 @@ class ClientRegistry:
     """The clients the broker knows, by ``client_id``."""
 
     def __init__(self, clients: Iterable[OidcClient]) -> None:
-        self._clients = {client.client_id: client for client in clients}
+        self._clients: dict[str, OidcClient] = {}
+        for client in clients:
+            # Two clients under one id would silently let one use the other's redirect URIs.
+            if client.client_id in self._clients:
+                raise ValueError(f"client_id registered twice: {client.client_id}")
+            self._clients[client.client_id] = client
 
     def get(self, client_id: str | None) -> OidcClient | None:
         """The client, or ``None`` for an unknown or missing id."""

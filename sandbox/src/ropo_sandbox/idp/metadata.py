@@ -11,7 +11,7 @@ from ropo_sandbox.idp.assets import STYLESHEET
 from ropo_sandbox.idp.authorize import SUPPORTED_SCOPES
 from ropo_sandbox.idp.broker import get_broker
 from ropo_sandbox.idp.clients import SUPPORTED_AUTH_METHODS
-from ropo_sandbox.idp.tokens import ACR_SUBSTANTIAL, CLAIMS_SUPPORTED
+from ropo_sandbox.idp.tokens import ACR_STAFF_MFA, ACR_SUBSTANTIAL, CLAIMS_SUPPORTED
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ async def discovery(request: Request) -> JSONResponse:
         "token_endpoint_auth_methods_supported": list(SUPPORTED_AUTH_METHODS),
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": list(CLAIMS_SUPPORTED),
-        "acr_values_supported": [ACR_SUBSTANTIAL],
+        "acr_values_supported": [ACR_SUBSTANTIAL, ACR_STAFF_MFA],
         "ui_locales_supported": ["fi"],
         "claims_parameter_supported": False,
         "request_parameter_supported": False,

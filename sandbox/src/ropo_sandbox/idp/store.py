@@ -42,7 +42,8 @@ class CodeGrant:
     """What an authorization code stands for. Single use."""
 
     request: AuthorizationRequest
-    person_id: str
+    #: The test person's or staff user's id, depending on the client's ``users``.
+    user_id: str
     auth_time: int
     expires_at: float
     used: bool = False
@@ -51,10 +52,10 @@ class CodeGrant:
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """What an access token allows: reading the person's claims at userinfo."""
+    """What an access token allows: reading the user's claims at userinfo."""
 
     client_id: str
-    person_id: str
+    user_id: str
     scope: tuple[str, ...]
     expires_at: float
 
@@ -110,12 +111,12 @@ class GrantStore:
         """Forget a transaction: a login page can be answered once."""
         self._transactions.pop(digest(transaction_id), None)
 
-    def issue_code(self, request: AuthorizationRequest, person_id: str, ttl: int) -> str:
-        """A new authorization code for the person the user picked."""
+    def issue_code(self, request: AuthorizationRequest, user_id: str, ttl: int) -> str:
+        """A new authorization code for the test person or staff user that was picked."""
         self._purge()
         code = new_secret()
         now = self._clock()
-        self._codes[digest(code)] = CodeGrant(request, person_id, int(now), now + ttl)
+        self._codes[digest(code)] = CodeGrant(request, user_id, int(now), now + ttl)
         return code
 
     def redeem_code(self, code: str) -> tuple[CodeGrant | None, bool]:
@@ -139,7 +140,7 @@ class GrantStore:
         token = new_secret()
         token_hash = digest(token)
         self._tokens[token_hash] = AccessGrant(
-            grant.request.client_id, grant.person_id, grant.request.scope, self._clock() + ttl
+            grant.request.client_id, grant.user_id, grant.request.scope, self._clock() + ttl
         )
         grant.access_token_hashes.append(token_hash)
         return token

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -13,9 +15,15 @@ from ropo_sandbox.idp.errors import (
     InvalidRequestError,
     OAuthError,
 )
-from ropo_sandbox.idp.tokens import person_claims, subject_for
+from ropo_sandbox.idp.tokens import (
+    ACR_STAFF_MFA,
+    ACR_SUBSTANTIAL,
+    person_claims,
+    staff_claims,
+    subject_for,
+)
 from ropo_sandbox.idp.web import NO_STORE, single_params
-from ropo_sandbox.persons import person_by_id
+from ropo_sandbox.persons import person_by_id, staff_user_by_id
 
 router = APIRouter()
 
@@ -29,6 +37,23 @@ def _error_response(broker: Broker, exc: OAuthError) -> JSONResponse:
         status_code=exc.status_code,
         headers=headers,
     )
+
+
+def user_claims(broker: Broker, client: OidcClient, user_id: str) -> tuple[dict[str, Any], str]:
+    """The identity claims and ``acr`` of ``user_id`` as the client's kind of user.
+
+    A staff client only ever gets staff claims and a MyRopo client only a person's:
+    an id of the other kind is unknown here (``KeyError``).
+    """
+    if client.users == "staff":
+        staff_user = staff_user_by_id(user_id)
+        if staff_user is None:
+            raise KeyError(user_id)
+        return staff_claims(staff_user), ACR_STAFF_MFA
+    person = person_by_id(user_id)
+    if person is None:
+        raise KeyError(user_id)
+    return person_claims(person, subject_for(person, broker.subject_secret)), ACR_SUBSTANTIAL
 
 
 def _exchange_code(broker: Broker, client: OidcClient, params: dict[str, str]) -> JSONResponse:
@@ -55,15 +80,16 @@ def _exchange_code(broker: Broker, client: OidcClient, params: dict[str, str]) -
         raise InvalidGrantError("redirect_uri does not match the authorization request")
     if not pkce.verify(verifier, grant.request.code_challenge):
         raise InvalidGrantError("PKCE verification failed")
-    person = person_by_id(grant.person_id)
-    if person is None:  # pragma: no cover - persons are static
-        raise InvalidGrantError("unknown person")
+    try:
+        identity, acr = user_claims(broker, client, grant.user_id)
+    except KeyError:  # pragma: no cover - users are static and checked when picked
+        raise InvalidGrantError("unknown user") from None
     ttl = broker.settings.token_ttl_seconds
     access_token = broker.store.issue_access_token(grant, ttl)
     claims = broker.id_tokens.claims(
         client_id=client.client_id,
-        person=person,
-        subject=subject_for(person, broker.subject_secret),
+        user_claims=identity,
+        acr=acr,
         nonce=grant.request.nonce,
         auth_time=grant.auth_time,
         now=int(broker.store.now()),
@@ -112,8 +138,14 @@ async def userinfo(request: Request) -> Response:
     if authorization[:7].lower() != "bearer ":
         return Response(status_code=401, headers={**NO_STORE, "WWW-Authenticate": realm})
     grant = broker.store.access_grant(authorization[7:].strip())
-    person = person_by_id(grant.person_id) if grant else None
-    if grant is None or person is None:
+    client = broker.clients.get(grant.client_id) if grant else None
+    identity: dict[str, Any] | None = None
+    if grant is not None and client is not None:
+        try:
+            identity, _ = user_claims(broker, client, grant.user_id)
+        except KeyError:
+            identity = None
+    if identity is None:
         challenge = f'{realm}, error="invalid_token", error_description="invalid or expired"'
         body = {"error": "invalid_token", "error_description": "the access token is invalid"}
         return JSONResponse(
@@ -121,6 +153,4 @@ async def userinfo(request: Request) -> Response:
             status_code=401,
             headers={**NO_STORE, "WWW-Authenticate": challenge},
         )
-    return JSONResponse(
-        person_claims(person, subject_for(person, broker.subject_secret)), headers=NO_STORE
-    )
+    return JSONResponse(identity, headers=NO_STORE)

@@ -1,8 +1,10 @@
 """Claims and the signed ID token.
 
-The claim set follows what FTN brokers deliver to a relying party: the
-person's names, birth date and henkilötunnus (here in the claim ``hetu``), a
-broker-scoped pseudonymous ``sub`` and the level of assurance "substantial".
+For test persons the claim set follows what FTN brokers deliver to a relying
+party: the person's names, birth date and henkilötunnus (here in the claim
+``hetu``), a broker-scoped pseudonymous ``sub`` and the level of assurance
+"substantial". For staff users it follows a workforce identity provider: the
+staff id as ``sub``, names, a work e-mail and ``roles``; never a henkilötunnus.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ from typing import Any
 from joserfc import jwt
 
 from ropo_sandbox.idp.keys import SigningKey
-from ropo_sandbox.persons import SandboxPerson
+from ropo_sandbox.persons import SandboxPerson, SandboxStaffUser
 
 # FTN level of assurance "substantial" (Traficom; the FICORA-era identifier is
 # what brokers still send). "High" would be .../loa3.
 ACR_SUBSTANTIAL = "http://ftn.ficora.fi/2017/loa2"
+# What a workforce identity provider asserts after a multi-factor login; the gateway's
+# staff client requires it (ROPO_GATEWAY_STAFF_OIDC_ACR_VALUES).
+ACR_STAFF_MFA = "urn:ropo:sandbox:acr:staff-mfa"
 
 CLAIMS_SUPPORTED = (
     "iss", "aud", "sub", "exp", "iat", "auth_time", "nonce", "acr", "at_hash",
-    "name", "given_name", "family_name", "birthdate", "hetu",
+    "name", "given_name", "family_name", "birthdate", "hetu", "email", "roles",
 )  # fmt: skip
 
 
@@ -50,6 +55,18 @@ def person_claims(person: SandboxPerson, subject: str) -> dict[str, Any]:
     }
 
 
+def staff_claims(user: SandboxStaffUser) -> dict[str, Any]:
+    """The claims of a staff user (ID token and userinfo): staff id, names, e-mail, roles."""
+    return {
+        "sub": user.id,
+        "name": user.name,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "email": user.email,
+        "roles": list(user.roles),
+    }
+
+
 def at_hash(access_token: str) -> str:
     """OIDC Core §3.1.3.6: left half of SHA-256 of the access token, base64url."""
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
@@ -72,14 +89,15 @@ class IdTokenIssuer:
         self,
         *,
         client_id: str,
-        person: SandboxPerson,
-        subject: str,
+        user_claims: dict[str, Any],
+        acr: str,
         nonce: str,
         auth_time: int,
         now: int,
         access_token: str,
     ) -> dict[str, Any]:
-        """The full claim set of one ID token."""
+        """The full claim set of one ID token; ``user_claims`` from ``person_claims`` or
+        ``staff_claims`` (they carry ``sub``)."""
         return {
             "iss": self.issuer,
             "aud": client_id,
@@ -87,9 +105,9 @@ class IdTokenIssuer:
             "iat": now,
             "auth_time": auth_time,
             "nonce": nonce,
-            "acr": ACR_SUBSTANTIAL,
+            "acr": acr,
             "at_hash": at_hash(access_token),
-            **person_claims(person, subject),
+            **user_claims,
         }
 
     def sign(self, claims: dict[str, Any]) -> str:

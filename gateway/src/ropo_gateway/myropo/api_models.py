@@ -1,0 +1,252 @@
+"""Request and response bodies of the MyRopo JSON API (they make its OpenAPI description).
+
+Amounts are exact decimal strings with their currency (never JSON numbers, which
+clients parse as binary floats); dates are ISO 8601; enum values are the proto
+names without their prefix (``REMINDER``, ``OWN``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from ropo_platform.money import Money as ExactMoney
+
+from ropo_gateway.auth.model import Identity
+from ropo_gateway.myropo.dashboard import Dashboard, Tab
+from ropo_gateway.myropo.views import InvoiceDetail as DetailView
+from ropo_gateway.myropo.views import InvoiceRow, TimelineEntry
+
+
+class Money(BaseModel):
+    """An exact amount of money."""
+
+    amount: str = Field(description="Decimal string with the currency's minor digits.")
+    currency: str = Field(description="ISO 4217 currency code.", examples=["EUR"])
+
+    @classmethod
+    def of(cls, value: ExactMoney) -> Money:
+        return cls(amount=str(value.amount), currency=value.currency)
+
+    @classmethod
+    def optional(cls, value: ExactMoney | None) -> Money | None:
+        return None if value is None else cls.of(value)
+
+
+class Person(BaseModel):
+    """The logged-in person, as far as the pages show them."""
+
+    name: str = Field(description="Display name from the identity provider.")
+    masked_id: str = Field(description="Henkilötunnus masked as DDMMYY-****.")
+
+    @classmethod
+    def of(cls, identity: Identity) -> Person:
+        return cls(name=identity.display_name, masked_id=identity.masked_id)
+
+
+class InvoiceSummary(BaseModel):
+    """One invoice as listed under *Laskut* or *Arkisto*."""
+
+    id: str = Field(description="Opaque invoice id used in URLs.")
+    name: str = Field(description='Resource name, "invoices/{id}".')
+    invoice_number: str = Field(description="The creditor's invoice number (Laskun numero).")
+    creditor: str = Field(description="Creditor name (Laskuttaja).")
+    due_date: date | None = Field(description="Current due date (Eräpäivä).")
+    open_amount: Money = Field(description="Everything still open (Avoinna).")
+    total_amount: Money = Field(description="Everything charged so far.")
+    state: str = Field(description="Stage: INVOICE, REMINDER, COLLECTION, PAID, ...")
+    display_status: str = Field(description="Status text in the request's language (Tila).")
+    paid_in_myropo: bool = Field(description="Paid in MyRopo, money not yet settled.")
+    reference: str = Field(description="Payment reference, machine form.")
+    reference_printed: str = Field(description="Payment reference as printed (Maksuviite).")
+    access: str = Field(description="Why the person sees it: OWN, AUTHORIZED, LOOKUP, ...")
+
+    @classmethod
+    def of(cls, row: InvoiceRow) -> InvoiceSummary:
+        return cls(**_summary_fields(row))
+
+
+def _summary_fields(row: InvoiceRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "invoice_number": row.invoice_number,
+        "creditor": row.creditor,
+        "due_date": row.due_date,
+        "open_amount": Money.of(row.open_amount),
+        "total_amount": Money.of(row.total_amount),
+        "state": row.state,
+        "display_status": row.display_status,
+        "paid_in_myropo": row.paid_in_myropo,
+        "reference": row.reference,
+        "reference_printed": row.reference_printed,
+        "access": row.access,
+    }
+
+
+class InvoiceList(BaseModel):
+    """One page of the person's invoices."""
+
+    person: Person
+    tab: Tab = Field(description="open = Laskut, archive = Arkisto.")
+    query: str = Field(description="The search text applied (empty: none).")
+    invoices: list[InvoiceSummary]
+    next_page_token: str = Field(description="Pass as page_token for the next page; empty last.")
+
+    @classmethod
+    def of(cls, dashboard: Dashboard) -> InvoiceList:
+        return cls(
+            person=Person.of(dashboard.identity),
+            tab=dashboard.request.tab,
+            query=dashboard.request.query,
+            invoices=[InvoiceSummary.of(row) for row in dashboard.rows],
+            next_page_token=dashboard.next_page_token,
+        )
+
+
+class LedgerComponent(BaseModel):
+    """One component of the ledger: capital, penalty interest or one fee."""
+
+    type: str = Field(description="CAPITAL, PENALTY_INTEREST, REMINDER_FEE, ...")
+    display_name: str = Field(description="Label in the request's language.")
+    amount: Money = Field(description="Amount charged.")
+    paid_amount: Money = Field(description="Covered by payments.")
+    credited_amount: Money = Field(description="Removed by credit notes or waivers.")
+    open_amount: Money = Field(description="Still open.")
+    charge_date: date | None = Field(description="When it was charged.")
+
+
+class InvoiceLine(BaseModel):
+    """One row of the original invoice."""
+
+    description: str
+    quantity: str = Field(description="Decimal string; empty when the row has none.")
+    unit: str
+    unit_price: Money | None
+    vat_rate_percent: str = Field(description='Decimal string, e.g. "25.5".')
+    net_amount: Money | None
+    vat_amount: Money | None
+    gross_amount: Money | None
+
+
+class InvoiceDetail(InvoiceSummary):
+    """One invoice with its ledger and rows (the invoice page)."""
+
+    case_number: str = Field(description="Ropo's case number (Asianumero).")
+    case_number_printed: str = Field(description="Case number grouped for reading.")
+    issue_date: date | None
+    original_due_date: date | None
+    capital: Money = Field(description="Original capital (Pääoma).")
+    open_capital: Money = Field(description="Capital still open (Avoin pääoma).")
+    ledger_components: list[LedgerComponent]
+    lines: list[InvoiceLine]
+    virtual_bank_barcode: str = Field(description="54 digits; empty when nothing is open.")
+    payee_iban: str
+    payee_bic: str
+    has_original_document: bool = Field(description="The creditor sent an original image.")
+    document_url: str = Field(description="Where the invoice image (PDF) is fetched.")
+
+    @classmethod
+    def from_view(cls, detail: DetailView, document_url: str) -> InvoiceDetail:
+        return cls(
+            **_summary_fields(detail.row),
+            case_number=detail.case_number,
+            case_number_printed=detail.case_number_printed,
+            issue_date=detail.issue_date,
+            original_due_date=detail.original_due_date,
+            capital=Money.of(detail.capital),
+            open_capital=Money.of(detail.open_capital),
+            ledger_components=[
+                LedgerComponent(
+                    type=line.type,
+                    display_name=line.label,
+                    amount=Money.of(line.amount),
+                    paid_amount=Money.of(line.paid_amount),
+                    credited_amount=Money.of(line.credited_amount),
+                    open_amount=Money.of(line.open_amount),
+                    charge_date=line.charge_date,
+                )
+                for line in detail.ledger
+            ],
+            lines=[
+                InvoiceLine(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit=line.unit,
+                    unit_price=Money.optional(line.unit_price),
+                    vat_rate_percent=line.vat_rate_percent,
+                    net_amount=Money.optional(line.net_amount),
+                    vat_amount=Money.optional(line.vat_amount),
+                    gross_amount=Money.optional(line.gross_amount),
+                )
+                for line in detail.lines
+            ],
+            virtual_bank_barcode=detail.virtual_bank_barcode,
+            payee_iban=detail.payee_iban,
+            payee_bic=detail.payee_bic,
+            has_original_document=detail.has_original_document,
+            document_url=document_url,
+        )
+
+
+class TimelineEvent(BaseModel):
+    """One entry of the status timeline."""
+
+    type: str = Field(description="IMPORTED, STAGE_CHANGED, LETTER_SENT, PAYMENT_RECEIVED, ...")
+    time: datetime | None = Field(description="When it happened (UTC).")
+    title: str = Field(description="Short title in the request's language.")
+    description: str = Field(description="Longer explanation; may be empty.")
+    amount: Money | None = Field(description="Amount involved, if any.")
+
+    @classmethod
+    def of(cls, entry: TimelineEntry) -> TimelineEvent:
+        return cls(
+            type=entry.type,
+            time=entry.time,
+            title=entry.title,
+            description=entry.description,
+            amount=Money.optional(entry.amount),
+        )
+
+
+class InvoiceEvents(BaseModel):
+    """The status timeline of one invoice, oldest first."""
+
+    events: list[TimelineEvent]
+
+
+class LookupRequest(BaseModel):
+    """*Hae lasku*: either the three invoice details or the MyRopo ID, not both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_number: str | None = Field(default=None, description="Laskun numero.")
+    reference: str | None = Field(default=None, description="Laskun viitenumero; spaces allowed.")
+    postal_code: str | None = Field(default=None, description="Laskulla oleva postinumerosi.")
+    myropo_id: str | None = Field(
+        default=None, description="MyRopo-tunnus from the letter; spaces and dashes allowed."
+    )
+
+
+class LookupResult(BaseModel):
+    """The invoice found; the session may now open it."""
+
+    invoice: InvoiceSummary
+    invoice_url: str = Field(description="The invoice's API URL.")
+
+
+class ErrorStatus(BaseModel):
+    """AIP-193 error: ``code`` (HTTP), ``status`` (canonical name), ``message``, ``details``
+    (always an ``ErrorInfo`` with the reason; ``BadRequest`` for field violations)."""
+
+    code: int
+    status: str
+    message: str
+    details: list[dict[str, Any]]
+
+
+class ErrorResponse(BaseModel):
+    """Every error of the API."""
+
+    error: ErrorStatus

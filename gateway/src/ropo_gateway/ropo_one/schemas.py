@@ -1,0 +1,190 @@
+"""The Ropo One JSON API's response bodies (pydantic, so they are described in OpenAPI).
+
+Amounts are exact decimal strings with their currency, dates ISO 8601, enum values
+their names without prefix (``REMINDER``, ``PERSON``, ``PAYMENT_RECEIVED``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+from ropo_platform.money import Money
+
+from ropo_gateway.ropo_one.views import CaseRow, CaseView, LedgerRow, TimelineRow
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MoneyOut(_Out):
+    """An exact amount."""
+
+    amount: str = Field(description="Decimal string, e.g. '1696.32'.", examples=["1696.32"])
+    currency: str = Field(description="ISO 4217 code.", examples=["EUR"])
+
+    @classmethod
+    def of(cls, value: Money) -> MoneyOut:
+        return cls(amount=str(value.amount), currency=value.currency)
+
+
+def _money(value: Money | None) -> MoneyOut | None:
+    return None if value is None else MoneyOut.of(value)
+
+
+class CaseSummaryOut(_Out):
+    """One search result."""
+
+    name: str = Field(description="Resource name, 'invoices/{id}'.")
+    case_number: str = Field(description="Asianumero.")
+    invoice_number: str
+    creditor: str = Field(description="'creditors/{id}'.")
+    creditor_name: str
+    debtor_name: str
+    due_date: dt.date | None
+    open_amount: MoneyOut
+    state: str = Field(description="Stage: INVOICE, REMINDER, COLLECTION, ..., PAID.")
+    display_status: str = Field(description="Tehtävän tila in the request's language.")
+    paid_in_myropo: bool
+
+    @classmethod
+    def of(cls, row: CaseRow) -> CaseSummaryOut:
+        return cls(
+            name=row.name,
+            case_number=row.case_number,
+            invoice_number=row.invoice_number,
+            creditor=row.creditor,
+            creditor_name=row.creditor_name,
+            debtor_name=row.debtor_name,
+            due_date=row.due_date,
+            open_amount=MoneyOut.of(row.open_amount),
+            state=row.state,
+            display_status=row.display_status,
+            paid_in_myropo=row.paid_in_myropo,
+        )
+
+
+class CaseSearchOut(_Out):
+    """One page of search results, most recently updated first."""
+
+    invoices: list[CaseSummaryOut]
+    next_page_token: str = Field(description="Pass as page_token for the next page; '' at end.")
+
+
+class DebtorOut(_Out):
+    """The debtor as staff may see it."""
+
+    customer_type: str = Field(description="PERSON (Yksityishenkilö) or ORGANIZATION.")
+    name: str
+    masked_identifier: str = Field(
+        description="'DDMMYY-****' for a person, the business id for a company."
+    )
+
+
+class LedgerComponentOut(_Out):
+    """One ledger component."""
+
+    type: str = Field(description="CAPITAL, PENALTY_INTEREST, REMINDER_FEE, ...")
+    display_name: str
+    amount: MoneyOut
+    paid_amount: MoneyOut
+    credited_amount: MoneyOut
+    open_amount: MoneyOut
+    charge_date: dt.date | None
+
+    @classmethod
+    def of(cls, row: LedgerRow) -> LedgerComponentOut:
+        return cls(
+            type=row.type,
+            display_name=row.display_name,
+            amount=MoneyOut.of(row.amount),
+            paid_amount=MoneyOut.of(row.paid_amount),
+            credited_amount=MoneyOut.of(row.credited_amount),
+            open_amount=MoneyOut.of(row.open_amount),
+            charge_date=row.charge_date,
+        )
+
+
+class CaseEventOut(_Out):
+    """One entry of the case timeline."""
+
+    name: str = Field(description="'invoices/{id}/events/{event}'.")
+    type: str = Field(description="IMPORTED, STAGE_CHANGED, PAYMENT_CONFIRMED, ...")
+    time: dt.datetime | None
+    title: str
+    description: str
+    amount: MoneyOut | None
+
+    @classmethod
+    def of(cls, row: TimelineRow) -> CaseEventOut:
+        return cls(
+            name=row.name,
+            type=row.type,
+            time=row.time,
+            title=row.title,
+            description=row.description,
+            amount=_money(row.amount),
+        )
+
+
+class CaseEventsOut(_Out):
+    """The timeline of a case, oldest first."""
+
+    events: list[CaseEventOut]
+
+
+class CaseOut(_Out):
+    """A case as shown on the Ropo One case page."""
+
+    name: str = Field(description="Resource name, 'invoices/{id}'.")
+    case_number: str
+    invoice_number: str
+    reference: str = Field(description="Machine form without spaces.")
+    myropo_id: str
+    creditor: str
+    creditor_name: str
+    debtor: DebtorOut
+    state: str
+    display_status: str = Field(description="Tehtävän tila, e.g. 'Maksettu MyRopossa'.")
+    paid_in_myropo: bool
+    capital: MoneyOut = Field(description="Pääoma.")
+    open_capital: MoneyOut = Field(description="Avoin pääoma.")
+    open_amount: MoneyOut = Field(description="Avoinna yhteensä.")
+    total_amount: MoneyOut
+    issue_date: dt.date | None
+    original_due_date: dt.date | None
+    due_date: dt.date | None
+    create_time: dt.datetime | None
+    paid_time: dt.datetime | None
+    ledger_components: list[LedgerComponentOut]
+
+    @classmethod
+    def of(cls, case: CaseView) -> CaseOut:
+        return cls(
+            name=case.name,
+            case_number=case.case_number,
+            invoice_number=case.invoice_number,
+            reference=case.reference,
+            myropo_id=case.myropo_id,
+            creditor=case.creditor,
+            creditor_name=case.creditor_name,
+            debtor=DebtorOut(
+                customer_type=case.customer_type,
+                name=case.debtor_name,
+                masked_identifier=case.debtor_identifier,
+            ),
+            state=case.state,
+            display_status=case.display_status,
+            paid_in_myropo=case.paid_in_myropo,
+            capital=MoneyOut.of(case.capital),
+            open_capital=MoneyOut.of(case.open_capital),
+            open_amount=MoneyOut.of(case.open_amount),
+            total_amount=MoneyOut.of(case.total_amount),
+            issue_date=case.issue_date,
+            original_due_date=case.original_due_date,
+            due_date=case.due_date,
+            create_time=case.create_time,
+            paid_time=case.paid_time,
+            ledger_components=[LedgerComponentOut.of(row) for row in case.ledger],
+        )

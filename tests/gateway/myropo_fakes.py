@@ -1,0 +1,365 @@
+"""Fakes and the in-process harness of the MyRopo route tests (a plain module, not a conftest).
+
+``FakeInvoices`` and ``FakeAccess`` stand in for the invoice and authorization
+services behind the ``InvoiceSource``/``AccessSource`` ports, with the behaviour
+the real services promise (filters, keyset-like page tokens bound to the filter,
+one NOT_FOUND for every lookup miss). Sessions, lookup grants and the rate limit
+are the real ones on a temporary SQLite database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+from gateway_support import FakeClock
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.type import date_pb2
+from pydantic import SecretStr
+from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
+from ropo_gateway.app import create_app
+from ropo_gateway.auth.model import Identity
+from ropo_gateway.clients.authorization import AccessDecision, InvoiceAccess
+from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
+from ropo_gateway.config import GatewaySettings
+from ropo_gateway.errors import UpstreamError
+from ropo_gateway.myropo.deps import get_access_source, get_invoice_source
+from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
+from ropo_platform.db import upgrade_to_head_async
+from ropo_platform.errors import FieldViolation
+from ropo_platform.money import Money
+from ropo_platform.money_proto import money_to_proto
+from ropo_platform.rpc.errors import ErrorInfo, RpcError
+
+State = invoice_pb2.Invoice.State
+MAIJA = Identity("a" * 64, "Maija Meikäläinen", "150385-****", "loa2")
+MATTI = Identity("b" * 64, "Matti Meikäläinen", "021178-****", "loa2")
+PDF = b"%PDF-1.7\n% fake invoice image\n%%EOF\n"
+#: What every lookup miss of the fake invoice service says (the real one: LookupFailed).
+LOOKUP_MISS = RpcError(
+    code=grpc.StatusCode.NOT_FOUND,
+    message="no invoice matches the given details",
+    error_info=ErrorInfo("INVOICE_LOOKUP_FAILED", "invoice.ropo"),
+)
+
+
+def upstream(code: grpc.StatusCode, message: str = "failed", **extra: Any) -> UpstreamError:
+    return UpstreamError("invoice", RpcError(code=code, message=message, **extra))
+
+
+def make_invoice(
+    invoice_id: str,
+    *,
+    number: str = "20240017",
+    creditor: str = "Testi-yritys Oy",
+    due: tuple[int, int, int] = (2025, 3, 5),
+    state: int = State.STATE_INVOICE,
+    open_amount: str = "1696.32",
+    total: str = "1696.32",
+    reference: str = "1234561",
+    postal_code: str = "00100",
+    myropo_id: str = "",
+    display_status: str = "Lasku",
+    debtor: str = "",
+) -> invoice_pb2.Invoice:
+    """A full-view invoice as the invoice service would send it."""
+    eur = "EUR"
+    return invoice_pb2.Invoice(
+        name=f"invoices/{invoice_id}",
+        invoice_number=number,
+        creditor="creditors/c1",
+        creditor_display_name=creditor,
+        debtor=invoice_pb2.Debtor(
+            kind=invoice_pb2.DEBTOR_KIND_PERSON,
+            display_name="Maija Meikäläinen",
+            party=debtor,
+            postal_code=postal_code,
+        ),
+        reference=reference,
+        case_number="123456789012",
+        myropo_id=myropo_id,
+        issue_date=date_pb2.Date(year=2025, month=2, day=5),
+        original_due_date=date_pb2.Date(year=due[0], month=due[1], day=due[2]),
+        due_date=date_pb2.Date(year=due[0], month=due[1], day=due[2]),
+        state=state,  # type: ignore[arg-type]
+        display_status=display_status,
+        capital=money_to_proto(Money("1690.32", eur)),
+        open_capital=money_to_proto(Money("1690.32", eur)),
+        open_amount=money_to_proto(Money(open_amount, eur)),
+        total_amount=money_to_proto(Money(total, eur)),
+        ledger_components=[
+            invoice_pb2.LedgerComponent(
+                type=invoice_pb2.LEDGER_COMPONENT_TYPE_CAPITAL,
+                display_name="Pääoma",
+                amount=money_to_proto(Money("1690.32", eur)),
+                paid_amount=money_to_proto(Money("0.00", eur)),
+                credited_amount=money_to_proto(Money("0.00", eur)),
+                open_amount=money_to_proto(Money("1690.32", eur)),
+            ),
+            invoice_pb2.LedgerComponent(
+                type=invoice_pb2.LEDGER_COMPONENT_TYPE_REMINDER_FEE,
+                display_name="Maksumuistutusmaksu",
+                amount=money_to_proto(Money("5.00", eur)),
+                paid_amount=money_to_proto(Money("0.00", eur)),
+                credited_amount=money_to_proto(Money("0.00", eur)),
+                open_amount=money_to_proto(Money("5.00", eur)),
+            ),
+            invoice_pb2.LedgerComponent(
+                type=invoice_pb2.LEDGER_COMPONENT_TYPE_PENALTY_INTEREST,
+                display_name="Viivästyskorko",
+                amount=money_to_proto(Money("1.00", eur)),
+                paid_amount=money_to_proto(Money("0.00", eur)),
+                credited_amount=money_to_proto(Money("0.00", eur)),
+                open_amount=money_to_proto(Money("1.00", eur)),
+            ),
+        ],
+        lines=[
+            invoice_pb2.InvoiceLine(
+                description="Sähkö 1.1.–31.1.",
+                quantity="1",
+                unit="kpl",
+                unit_price=money_to_proto(Money("1347.07", eur)),
+                vat_rate_percent="25.5",
+                net_amount=money_to_proto(Money("1347.07", eur)),
+                vat_amount=money_to_proto(Money("343.25", eur)),
+                gross_amount=money_to_proto(Money("1690.32", eur)),
+            )
+        ],
+        virtual_bank_barcode="4" + "0" * 53,
+        payee_iban="FI2112345600000785",
+        payee_bic="NDEAFIHH",
+    )
+
+
+def _is_open(invoice: invoice_pb2.Invoice) -> bool:
+    archived = {State.STATE_PAID, State.STATE_CREDITED, State.STATE_CANCELLED}
+    return invoice.open_amount.units > 0 and invoice.state not in archived
+
+
+def _filter_key(query: InvoiceListQuery) -> str:
+    canonical = json.dumps(
+        [sorted(query.names), query.open_only, query.closed_only, query.query.lower()]
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _token(offset: int, query: InvoiceListQuery) -> str:
+    raw = json.dumps({"o": offset, "f": _filter_key(query)}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _bad_token() -> UpstreamError:
+    return upstream(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "invalid page token",
+        error_info=ErrorInfo("INVALID_PAGE_TOKEN", "invoice.ropo"),
+        field_violations=(FieldViolation("page_token", "was issued for another request"),),
+    )
+
+
+@dataclass
+class FakeInvoices:
+    """The invoice service as the gateway sees it."""
+
+    invoices: dict[str, invoice_pb2.Invoice] = field(default_factory=dict)
+    events: dict[str, list[invoice_event_pb2.InvoiceEvent]] = field(default_factory=dict)
+    documents: dict[str, InvoiceDocument] = field(default_factory=dict)
+    list_calls: list[tuple[InvoiceListQuery, str]] = field(default_factory=list)
+    lookup_calls: list[tuple[str, ...]] = field(default_factory=list)
+    fail_with: UpstreamError | None = None
+    events_fail_with: UpstreamError | None = None
+
+    def add(self, invoice: invoice_pb2.Invoice) -> invoice_pb2.Invoice:
+        self.invoices[invoice.name] = invoice
+        return invoice
+
+    def _check(self) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    async def list_invoices(self, query: InvoiceListQuery, language_code: str) -> InvoicePage:
+        self._check()
+        self.list_calls.append((query, language_code))
+        offset = 0
+        if query.page_token:
+            try:
+                body = json.loads(base64.urlsafe_b64decode(query.page_token.encode()))
+                offset = int(body["o"])
+            except (ValueError, KeyError, TypeError):
+                raise _bad_token() from None
+            if body.get("f") != _filter_key(query):
+                raise _bad_token()
+        needle = query.query.lower()
+        matching = [
+            invoice
+            for name, invoice in self.invoices.items()
+            if name in query.names
+            and (not query.open_only or _is_open(invoice))
+            and (not query.closed_only or not _is_open(invoice))
+            and (
+                not needle
+                or any(
+                    needle in text.lower()
+                    for text in (
+                        invoice.creditor_display_name,
+                        invoice.invoice_number,
+                        invoice.reference,
+                    )
+                )
+            )
+        ]
+        matching.sort(
+            key=lambda i: (i.due_date.year, i.due_date.month, i.due_date.day, i.name),
+            reverse=True,
+        )
+        size = query.page_size or 50
+        page = matching[offset : offset + size]
+        more = offset + size < len(matching)
+        return InvoicePage(list(page), _token(offset + size, query) if more else "")
+
+    async def get_invoice(self, name: str, language_code: str) -> invoice_pb2.Invoice:
+        self._check()
+        if name not in self.invoices:
+            raise upstream(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        found = invoice_pb2.Invoice()
+        found.CopyFrom(self.invoices[name])
+        if language_code == "sv":
+            found.display_status = "Faktura"
+        elif language_code == "en":
+            found.display_status = "Invoice"
+        return found
+
+    async def list_invoice_events(
+        self, invoice: str, language_code: str
+    ) -> list[invoice_event_pb2.InvoiceEvent]:
+        self._check()
+        if self.events_fail_with is not None:
+            raise self.events_fail_with
+        titles = {"fi": "Lasku vastaanotettu", "sv": "Fakturan mottagen", "en": "Invoice received"}
+        default = [
+            invoice_event_pb2.InvoiceEvent(
+                name=f"{invoice}/events/1",
+                type=invoice_event_pb2.InvoiceEvent.TYPE_IMPORTED,
+                event_time=Timestamp(seconds=1_738_750_000),
+                title=titles.get(language_code, titles["fi"]),
+            )
+        ]
+        return self.events.get(invoice, default)
+
+    async def get_invoice_document(self, invoice: str) -> InvoiceDocument:
+        self._check()
+        if invoice not in self.invoices:
+            raise upstream(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        return self.documents.get(
+            invoice, InvoiceDocument("application/pdf", PDF, "lasku-20240017.pdf", False)
+        )
+
+    async def lookup_by_details(
+        self, invoice_number: str, reference: str, postal_code: str, language_code: str
+    ) -> invoice_pb2.Invoice:
+        self._check()
+        self.lookup_calls.append((invoice_number, reference, postal_code))
+        wanted_reference = reference.replace(" ", "")
+        for invoice in self.invoices.values():
+            if (
+                invoice.invoice_number == invoice_number
+                and invoice.reference == wanted_reference
+                and invoice.debtor.postal_code == postal_code.replace(" ", "")
+            ):
+                return invoice
+        raise UpstreamError("invoice", LOOKUP_MISS)
+
+    async def lookup_by_myropo_id(self, myropo_id: str, language_code: str) -> invoice_pb2.Invoice:
+        self._check()
+        self.lookup_calls.append((myropo_id,))
+        compact = myropo_id.replace("-", "").replace(" ", "").upper()
+        for invoice in self.invoices.values():
+            if invoice.myropo_id and invoice.myropo_id == compact:
+                return invoice
+        raise UpstreamError("invoice", LOOKUP_MISS)
+
+
+@dataclass
+class FakeAccess:
+    """The authorization service: relations per subject."""
+
+    relations: dict[str, dict[str, str]] = field(default_factory=dict)
+    checks: list[tuple[str, str]] = field(default_factory=list)
+
+    def allow(self, identity: Identity, invoice: str, reason: str = "OWN") -> None:
+        self.relations.setdefault(identity.subject, {})[invoice] = reason
+
+    async def accessible_invoices(self, subject: str, limit: int) -> list[InvoiceAccess]:
+        entries = self.relations.get(subject, {})
+        return [InvoiceAccess(name, reason) for name, reason in entries.items()][:limit]
+
+    async def check_access(self, subject: str, invoice: str) -> AccessDecision:
+        self.checks.append((subject, invoice))
+        reason = self.relations.get(subject, {}).get(invoice)
+        return AccessDecision(reason is not None, reason or "")
+
+
+@dataclass
+class Harness:
+    """The app in process with fake peers; ``client`` is logged in as ``MAIJA``."""
+
+    client: httpx.AsyncClient
+    runtime: Runtime
+    invoices: FakeInvoices
+    access: FakeAccess
+    clock: FakeClock
+    session_token: str
+
+    async def login(self, identity: Identity) -> httpx.AsyncClient:
+        """Another browser, logged in as ``identity`` (close it with ``aclose``)."""
+        token, _ = await self.runtime.sessions.open_session(identity, None)
+        return httpx.AsyncClient(
+            transport=self.client._transport,
+            base_url="http://localhost",
+            cookies={"ropo_session": token},
+        )
+
+    async def csrf_token(self, client: httpx.AsyncClient | None = None) -> str:
+        page = await (client or self.client).get("/hae-lasku")
+        marker = 'name="csrf_token" value="'
+        start = page.text.index(marker) + len(marker)
+        return page.text[start : page.text.index('"', start)]
+
+
+@asynccontextmanager
+async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
+    """Start the app (real sessions, grants, rate limit on SQLite; fake service clients)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade_to_head_async(url, DEFAULT_MIGRATIONS_DIR)
+    config = GatewaySettings(
+        database_url=url,
+        cookie_secure=False,
+        person_key_secret=SecretStr("myropo-route-test-secret"),
+        **settings,
+    )
+    clock = FakeClock()
+    invoices, access = FakeInvoices(), FakeAccess()
+    app = create_app(config, clock=clock)
+    app.dependency_overrides[get_invoice_source] = lambda: invoices
+    app.dependency_overrides[get_access_source] = lambda: access
+    async with app.router.lifespan_context(app):
+        runtime: Runtime = app.state.runtime
+        token, _ = await runtime.sessions.open_session(MAIJA, None)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://localhost",
+            cookies={"ropo_session": token},
+        ) as client:
+            yield Harness(client, runtime, invoices, access, clock, token)
+
+
+def names(items: Sequence[dict[str, Any]]) -> list[str]:
+    return [str(item["name"]) for item in items]

@@ -1,0 +1,344 @@
+"""Helpers of the Ropo One gateway tests (a plain module: conftest names collide across folders).
+
+``console`` builds the gateway app in process with its real staff login against the
+sandbox identity broker, also in process (both behind one routing transport, so the
+browser and the gateway reach the broker at ``http://sandbox.test``), and fakes of
+the invoice service (``FakeCases``, ``FakeCreditors``) through FastAPI's dependency
+overrides.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import grpc
+import httpx
+import structlog
+from gateway_support import FakeClock
+from google.protobuf import timestamp_pb2
+from google.type import date_pb2
+from pydantic import SecretStr
+from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
+from ropo_gateway.app import create_app
+from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
+from ropo_gateway.config import GatewaySettings
+from ropo_gateway.errors import UpstreamError
+from ropo_gateway.ropo_one.deps import get_cases, get_creditors
+from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
+from ropo_platform.db import upgrade_to_head_async
+from ropo_platform.logging import configure_logging
+from ropo_platform.money import Money
+from ropo_platform.money_proto import money_to_proto
+from ropo_platform.rpc.errors import RpcError
+from ropo_sandbox.app import create_app as create_sandbox_app
+from ropo_sandbox.config import SandboxSettings
+from ropo_sandbox.persons import TESTI_YRITYS_BUSINESS_ID, YRITYS_X_BUSINESS_ID
+
+GATEWAY = "http://localhost"
+SANDBOX = "http://sandbox.test"
+TESTI = "creditors/0b6f0f3e-testi"
+YRITYS_X = "creditors/5c1d2a9b-x"
+STAFF_COOKIE = "ropo_staff_session"
+STAFF_LOGIN_COOKIE = "ropo_staff_login"
+CUSTOMER_COOKIE = "ropo_session"
+AGENT = "aino-asiakaspalvelija"
+SUPERVISOR = "eero-esihenkilo"
+TESTI_USER = "kaisa-kirjanpitaja"
+State = invoice_pb2.Invoice.State
+
+
+def _date(year: int, month: int, day: int) -> date_pb2.Date:
+    return date_pb2.Date(year=year, month=month, day=day)
+
+
+def _eur(amount: str) -> Any:
+    return money_to_proto(Money(amount, "EUR"))
+
+
+def make_invoice(
+    invoice_id: str,
+    *,
+    creditor: str = TESTI,
+    case_number: str = "202500000017",
+    invoice_number: str = "100101",
+    debtor_name: str = "Maija Meikäläinen",
+    kind: int = invoice_pb2.DEBTOR_KIND_PERSON,
+    masked: str = "150385-****",
+    state: int = State.STATE_REMINDER,
+    display_status: str = "Maksumuistutus",
+    paid_in_myropo: bool = False,
+    capital: str = "1696.32",
+    open_capital: str = "1696.32",
+    open_amount: str = "1701.32",
+) -> invoice_pb2.Invoice:
+    """An invoice as GetInvoice returns it in the full view."""
+    return invoice_pb2.Invoice(
+        name=f"invoices/{invoice_id}",
+        invoice_number=invoice_number,
+        creditor=creditor,
+        creditor_display_name="Testi-yritys Oy" if creditor == TESTI else "Oy Yritys X Ab",
+        debtor=invoice_pb2.Debtor(
+            kind=kind,  # type: ignore[arg-type]
+            display_name=debtor_name,
+            masked_identifier=masked,
+            party="persons/" + "a" * 64,
+        ),
+        reference="1232",
+        case_number=case_number,
+        myropo_id="4KQ79XMP2D3H",
+        issue_date=_date(2025, 2, 1),
+        original_due_date=_date(2025, 2, 15),
+        due_date=_date(2025, 3, 5),
+        state=state,  # type: ignore[arg-type]
+        paid_in_myropo=paid_in_myropo,
+        display_status=display_status,
+        capital=_eur(capital),
+        open_capital=_eur(open_capital),
+        open_amount=_eur(open_amount),
+        total_amount=_eur(open_amount),
+        ledger_components=[
+            invoice_pb2.LedgerComponent(
+                type=invoice_pb2.LEDGER_COMPONENT_TYPE_CAPITAL,
+                display_name="Pääoma",
+                amount=_eur(capital),
+                paid_amount=_eur("0.00"),
+                credited_amount=_eur("0.00"),
+                open_amount=_eur(open_capital),
+                charge_date=_date(2025, 2, 1),
+            ),
+            invoice_pb2.LedgerComponent(
+                type=invoice_pb2.LEDGER_COMPONENT_TYPE_REMINDER_FEE,
+                display_name="Maksumuistutusmaksu",
+                amount=_eur("5.00"),
+                paid_amount=_eur("0.00"),
+                credited_amount=_eur("0.00"),
+                open_amount=_eur("5.00"),
+                charge_date=_date(2025, 2, 20),
+            ),
+        ],
+        create_time=timestamp_pb2.Timestamp(seconds=1738400000),
+    )
+
+
+def make_events(invoice: invoice_pb2.Invoice) -> list[invoice_event_pb2.InvoiceEvent]:
+    """A short timeline: imported, then a reminder with its fee."""
+    Type = invoice_event_pb2.InvoiceEvent.Type
+    return [
+        invoice_event_pb2.InvoiceEvent(
+            name=f"{invoice.name}/events/1",
+            type=Type.TYPE_IMPORTED,
+            event_time=timestamp_pb2.Timestamp(seconds=1738400000),
+            title="Lasku vastaanotettu",
+        ),
+        invoice_event_pb2.InvoiceEvent(
+            name=f"{invoice.name}/events/2",
+            type=Type.TYPE_COST_ADDED,
+            event_time=timestamp_pb2.Timestamp(seconds=1740045600),
+            title="Maksumuistutus lähetetty",
+            description="Maksumuistutusmaksu lisättiin saatavaan.",
+            amount=_eur("5.00"),
+        ),
+    ]
+
+
+def upstream(code: grpc.StatusCode, *violations: tuple[str, str]) -> UpstreamError:
+    """The error the invoice client raises for a failed call."""
+    from ropo_platform.errors import FieldViolation
+
+    return UpstreamError(
+        "invoice",
+        RpcError(
+            code=code,
+            message="upstream says no",
+            field_violations=tuple(FieldViolation(f, d) for f, d in violations),
+        ),
+    )
+
+
+@dataclass
+class FakeCases:
+    """The invoice service as Ropo One uses it; records every call."""
+
+    invoices: dict[str, invoice_pb2.Invoice] = field(default_factory=dict)
+    events: dict[str, list[invoice_event_pb2.InvoiceEvent]] = field(default_factory=dict)
+    searches: list[InvoiceSearch] = field(default_factory=list)
+    gets: list[str] = field(default_factory=list)
+    next_page_token: str = ""
+    #: Returned by every search regardless of filters (to test the gateway's own scoping).
+    leaked: list[invoice_pb2.Invoice] = field(default_factory=list)
+    search_error: UpstreamError | None = None
+    events_error: UpstreamError | None = None
+
+    def add(self, invoice: invoice_pb2.Invoice) -> invoice_pb2.Invoice:
+        self.invoices[invoice.name] = invoice
+        self.events[invoice.name] = make_events(invoice)
+        return invoice
+
+    async def get_invoice(self, name: str, language_code: str) -> invoice_pb2.Invoice:
+        self.gets.append(name)
+        if name not in self.invoices:
+            raise upstream(grpc.StatusCode.NOT_FOUND)
+        return self.invoices[name]
+
+    async def search_invoices(self, search: InvoiceSearch, language_code: str) -> InvoicePage:
+        self.searches.append(search)
+        if self.search_error is not None:
+            raise self.search_error
+        found = [
+            invoice
+            for invoice in self.invoices.values()
+            if (not search.creditor or invoice.creditor == search.creditor)
+            and (not search.case_number or invoice.case_number == search.case_number)
+            and (not search.open_only or invoice.state not in (State.STATE_PAID,))
+        ]
+        return InvoicePage(found + self.leaked, self.next_page_token)
+
+    async def list_invoice_events(
+        self, invoice: str, language_code: str, limit: int = 1000
+    ) -> list[invoice_event_pb2.InvoiceEvent]:
+        if self.events_error is not None:
+            raise self.events_error
+        return self.events.get(invoice, [])
+
+
+@dataclass
+class FakeCreditors:
+    """``ListCreditors`` by business id."""
+
+    known: Mapping[str, creditor_pb2.Creditor] = field(
+        default_factory=lambda: {
+            TESTI_YRITYS_BUSINESS_ID: creditor_pb2.Creditor(
+                name=TESTI, display_name="Testi-yritys Oy", business_id=TESTI_YRITYS_BUSINESS_ID
+            ),
+            YRITYS_X_BUSINESS_ID: creditor_pb2.Creditor(
+                name=YRITYS_X, display_name="Oy Yritys X Ab", business_id=YRITYS_X_BUSINESS_ID
+            ),
+        }
+    )
+    error: UpstreamError | None = None
+    asked: list[str] = field(default_factory=list)
+
+    async def creditor_by_business_id(self, business_id: str) -> creditor_pb2.Creditor | None:
+        self.asked.append(business_id)
+        if self.error is not None:
+            raise self.error
+        return self.known.get(business_id)
+
+
+class Hosts(httpx.AsyncBaseTransport):
+    """Routes requests by host name to in-process ASGI apps."""
+
+    def __init__(self, routes: Mapping[str, httpx.AsyncBaseTransport]) -> None:
+        self.routes = routes
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.routes[request.url.host].handle_async_request(request)
+
+
+@dataclass
+class Console:
+    """The gateway and the broker in process, with fakes of the invoice service."""
+
+    client: httpx.AsyncClient
+    runtime: Runtime
+    cases: FakeCases
+    creditors: FakeCreditors
+    clock: FakeClock
+    settings: GatewaySettings
+
+    async def login_staff(self, user_id: str) -> httpx.Response:
+        """Log a sandbox staff user in through the real code flow; the callback's response."""
+        start = await self.client.get(f"{GATEWAY}/ropo-one/kirjaudu")
+        assert start.status_code == 303, start.text
+        return await self.through_broker(start.headers["location"], staff_user=user_id)
+
+    async def login_customer(self, person_id: str) -> httpx.Response:
+        """Log a sandbox test person into MyRopo; the callback's response."""
+        start = await self.client.get(f"{GATEWAY}/login")
+        assert start.status_code == 303, start.text
+        return await self.through_broker(start.headers["location"], person=person_id)
+
+    async def through_broker(self, authorize_url: str, **choice: str) -> httpx.Response:
+        page = await self.client.get(authorize_url)
+        assert page.status_code == 200, page.text
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+        transaction = re.search(r'name="transaction" value="([^"]+)"', page.text)
+        assert action and transaction
+        decision = await self.client.post(
+            httpx.URL(authorize_url).join(unescape(action.group(1))),
+            data={"transaction": unescape(transaction.group(1)), "action": "login", **choice},
+        )
+        assert decision.status_code == 303, decision.text
+        return await self.client.get(decision.headers["location"])
+
+    def cookie(self, name: str) -> str | None:
+        return self.client.cookies.get(name)
+
+
+@asynccontextmanager
+async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Console]:
+    """Start the console (see the module docstring); the caller adds invoices to ``cases``."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
+    await upgrade_to_head_async(url, DEFAULT_MIGRATIONS_DIR)
+    broker = create_sandbox_app(
+        SandboxSettings(
+            public_base_url=SANDBOX, gateway_redirect_uris=(f"{GATEWAY}/auth/callback",)
+        ),
+        log_stream=io.StringIO(),
+    )
+    broker_transport = httpx.ASGITransport(app=broker)
+    settings = GatewaySettings(
+        database_url=url,
+        cookie_secure=False,
+        public_url=GATEWAY,
+        oidc_issuer=f"{SANDBOX}/idp",
+        invoice_addr="127.0.0.1:9",
+        authorization_addr="127.0.0.1:9",
+        rpc_timeout_seconds=0.5,
+        person_key_secret=SecretStr("ropo-one-test-person-key-secret"),
+        **settings_overrides,
+    )
+    clock = FakeClock(datetime.now(UTC))
+    app = create_app(
+        settings, http_transport=Hosts({"sandbox.test": broker_transport}), clock=clock
+    )
+    cases, creditors = FakeCases(), FakeCreditors()
+    app.dependency_overrides[get_cases] = lambda: cases
+    app.dependency_overrides[get_creditors] = lambda: creditors
+    async with app.router.lifespan_context(app):
+        transport = Hosts(
+            {"localhost": httpx.ASGITransport(app=app), "sandbox.test": broker_transport}
+        )
+        async with httpx.AsyncClient(transport=transport, base_url=GATEWAY) as client:
+            yield Console(client, app.state.runtime, cases, creditors, clock, settings)
+
+
+@contextmanager
+def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """JSON log lines written while the block runs (the platform's real pipeline)."""
+    buffer = io.StringIO()
+    configure_logging("gateway", "INFO", "json", stream=buffer)
+    try:
+        yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]
+    finally:
+        structlog.reset_defaults()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if getattr(handler, "_ropo_platform_handler", False):
+                root.removeHandler(handler)
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no logout form on the page"
+    return match.group(1)
