@@ -7,7 +7,7 @@ stage changes until commit, like the real unit of work.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -145,7 +145,9 @@ class FakeTimeline(ports.Timeline):
     def __init__(self, store: Store) -> None:
         self.store, self.staged = store, list[ports.TimelineEntry]()
 
-    async def append(self, entries: Sequence[ports.TimelineEntry]) -> None:
+    async def append(
+        self, entries: Sequence[ports.TimelineEntry], new_invoice_ids: Set[str] = frozenset()
+    ) -> None:
         for entry in entries:
             taken = [
                 e for e in [*self.store.timeline, *self.staged] if e.invoice_id == entry.invoice_id

@@ -7,7 +7,7 @@ tests implement them with in-memory fakes. Nothing here imports an I/O library.
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -170,11 +170,14 @@ class InvoiceRepository(abc.ABC):
 
     def __init__(self) -> None:
         self.seen: set[Invoice] = set()
+        #: Ids of the invoices created in this unit of work (their timelines start at 1).
+        self.added_ids: set[str] = set()
 
     def add(self, invoice: Invoice) -> None:
         """Stage a new invoice for insertion at commit."""
         self._add(invoice)
         self.seen.add(invoice)
+        self.added_ids.add(invoice.id)
 
     async def get(self, invoice_id: str) -> Invoice | None:
         """The invoice with ``invoice_id``."""
@@ -246,8 +249,11 @@ class Timeline(abc.ABC):
     """The status timeline of invoices (append-only)."""
 
     @abc.abstractmethod
-    async def append(self, entries: Sequence[TimelineEntry]) -> None:
-        """Store ``entries`` (each invoice's entries get the next positions, in order)."""
+    async def append(
+        self, entries: Sequence[TimelineEntry], new_invoice_ids: Set[str] = frozenset()
+    ) -> None:
+        """Store ``entries`` (each invoice's entries get the next positions, in order).
+        Invoices in ``new_invoice_ids`` have no entries yet: no need to look."""
 
     @abc.abstractmethod
     async def list(self, invoice_id: str, after: int, limit: int) -> Sequence[TimelineEntry]:

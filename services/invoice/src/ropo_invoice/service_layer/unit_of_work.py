@@ -240,4 +240,4 @@ async def _write_changes(
                 )
             )
     await outbox.add_many(session, published)
-    await uow.timeline.append(entries)
+    await uow.timeline.append(entries, uow.invoices.added_ids)
