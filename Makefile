@@ -107,5 +107,11 @@ lint-protos: install buf ## buf lint and format check of protos/
 bench: install ## baseline benchmark (record the printed table in docs/performance.md)
 	$(PY) bench/baseline.py
 
+# Extra arguments for the invoice benchmark, e.g. make bench-invoices BENCH_ARGS='--invoices 5000 --total 50000'
+BENCH_ARGS ?=
+.PHONY: bench-invoices
+bench-invoices: install ## invoice import + ListInvoices at 1 000 000 invoices on PostgreSQL (ROPO_BENCH_POSTGRES_URL)
+	$(PY) bench/invoice_import.py $(BENCH_ARGS)
+
 clean: ## remove var/ (databases, NATS store, demo marker); keeps .venv
 	rm -rf var

@@ -27,6 +27,8 @@ class LoadResult:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    p90_ms: float = float("nan")
+    max_ms: float = float("nan")
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -82,6 +84,8 @@ async def run_closed_loop(
         requests_per_s=round(len(latencies) / elapsed, 1),
         p50_ms=round(percentile(latencies, 0.50) * 1000, 2),
         p99_ms=round(percentile(latencies, 0.99) * 1000, 2),
+        p90_ms=round(percentile(latencies, 0.90) * 1000, 2),
+        max_ms=round(latencies[-1] * 1000, 2) if latencies else float("nan"),
     )
 
 
