@@ -75,6 +75,9 @@ class FakeInvoices(ports.InvoiceRepository):
                 return copy.deepcopy(invoice)
         return None
 
+    async def exists(self, invoice_id: str) -> bool:
+        return invoice_id in self.store.invoices
+
     async def find_by_details(
         self, reference: str, invoice_number: str
     ) -> list[ports.LookupCandidate]:

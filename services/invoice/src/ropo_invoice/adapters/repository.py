@@ -161,6 +161,10 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         self._snapshots[invoice.id] = _Snapshot.of(invoice)
         return invoice
 
+    async def exists(self, invoice_id: str) -> bool:
+        query = sa.select(invoices.c.id).where(invoices.c.id == invoice_id)
+        return (await self._session.execute(query)).first() is not None
+
     async def find_by_details(
         self, reference: str, invoice_number: str
     ) -> list[ports.LookupCandidate]:

@@ -78,13 +78,12 @@ class InvoiceDocuments:
     async def letter(self, invoice_id: str, letter_id: str) -> Document:
         """A letter as it was sent."""
         async with self.uow(read_only=True) as uow:
-            invoice = await uow.invoices.get(invoice_id)
-            if invoice is None:
+            if not await uow.invoices.exists(invoice_id):
                 raise InvoiceNotFound(f"invoices/{invoice_id}")
             stored = await uow.documents.get(invoice_id, DocumentKind.LETTER, letter_id)
         if stored is None:
             raise LetterNotFound(f"invoices/{invoice_id}/letters/{letter_id}")
-        return Document(stored.media_type, stored.content, _filename("kirje", invoice), False)
+        return Document(stored.media_type, stored.content, f"kirje-{letter_id}.pdf", False)
 
 
 def _filename(kind: str, invoice: Invoice) -> str:

@@ -340,7 +340,7 @@ class InvoiceHandlers:
         scope = f"invoices/{query.invoice_id}/events"
         after = decode_position_token(query.page_token, scope)
         async with self.uow(read_only=True) as uow:
-            if await uow.invoices.get(query.invoice_id) is None:
+            if not await uow.invoices.exists(query.invoice_id):
                 raise InvoiceNotFound(f"invoices/{query.invoice_id}")
             found = await uow.timeline.list(query.invoice_id, after, page_size + 1)
         page = list(found[:page_size])

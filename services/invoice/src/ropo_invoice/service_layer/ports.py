@@ -206,6 +206,10 @@ class InvoiceRepository(abc.ABC):
     async def _get_by_number(self, creditor_id: str, invoice_number: str) -> Invoice | None: ...
 
     @abc.abstractmethod
+    async def exists(self, invoice_id: str) -> bool:
+        """True when the invoice exists (a cheap check: nothing is loaded or tracked)."""
+
+    @abc.abstractmethod
     async def find_by_details(self, reference: str, invoice_number: str) -> list[LookupCandidate]:
         """Invoices whose reference and invoice number both match (any creditor)."""
 
