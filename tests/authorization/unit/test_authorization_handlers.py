@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from authorization_support import ALICE, BOB, CREDITOR, REGISTERED, FakeOwnerships, FakeUnitOfWork
+from authorization_support import (
+    ALICE,
+    BOB,
+    CREDITOR,
+    REGISTERED,
+    FakeIdentities,
+    FakeOwnerships,
+    FakeUnitOfWork,
+)
 from authorization_support import ownership as make_ownership
 from ropo_authorization.domain.access import AccessReason, Action
 from ropo_authorization.domain.ownership import RecordOutcome
@@ -28,7 +36,7 @@ def handlers_for(store: FakeOwnerships) -> AuthorizationHandlers:
     def factory(*, read_only: bool = False) -> AbstractUnitOfWork:
         return FakeUnitOfWork(store)
 
-    return AuthorizationHandlers(factory)
+    return AuthorizationHandlers(factory, FakeIdentities(), clock=lambda: REGISTERED)
 
 
 def registration(invoice_id: str, debtor: str = ALICE) -> RecordInvoiceRegistered:

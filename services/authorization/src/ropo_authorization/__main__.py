@@ -2,7 +2,8 @@
 
 - ``serve``: the gRPC server (health ``NOT_SERVING`` until the database is reachable
   and migrated to head; reflection; graceful drain on SIGTERM);
-- ``worker``: the invoice-event consumer (ownership read model) and the outbox relay;
+- ``worker``: the invoice-event consumer (ownership, closing), the expiry sweep and
+  the outbox relay;
 - ``migrate``: ``alembic upgrade head`` on the service database.
 
 Configuration comes from ``ROPO_AUTHORIZATION_*`` variables (``ropo_authorization.config``).
@@ -27,7 +28,7 @@ main = ServiceCommands(
     bootstrap=bootstrap,
     run_worker=run_worker,
     migrations_dir=migrations_dir,
-    worker_summary="event consumers + outbox relay",
+    worker_summary="event consumers + expiry sweep + outbox relay",
     description=__doc__,
 ).main
 

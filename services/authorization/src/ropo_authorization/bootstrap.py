@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,26 @@ from nats.aio.client import Client
 from ropo.authorization.v1 import authorization_service_pb2, authorization_service_pb2_grpc
 from ropo_platform import telemetry
 from ropo_platform.db import Database, EngineOptions
-from ropo_platform.messaging import ConsumerSettings, EventConsumer
+from ropo_platform.messaging import ConsumerSettings, EventConsumer, Runnable
 from ropo_platform.rpc import service_full_name
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ropo_authorization.adapters.identity import SealingIdentityProtector
 from ropo_authorization.adapters.migrations import migrations_dir
-from ropo_authorization.adapters.unit_of_work import JoinedUnitOfWork, SqlAlchemyUnitOfWork
+from ropo_authorization.adapters.unit_of_work import (
+    EVENT_SOURCE,
+    JoinedUnitOfWork,
+    SqlAlchemyUnitOfWork,
+)
 from ropo_authorization.config import AuthorizationSettings
 from ropo_authorization.entrypoints.events import invoice_event_consumer
+from ropo_authorization.entrypoints.expiry import ExpirySweeper
 from ropo_authorization.entrypoints.grpc_servicer import AuthorizationServicer
 from ropo_authorization.service_layer.handlers import AuthorizationHandlers
 from ropo_authorization.service_layer.unit_of_work import AbstractUnitOfWork
 
 SERVICE_NAME = service_full_name(authorization_service_pb2, "AuthorizationService")
-#: ``ce-source`` of the events this service publishes (issue 4: authorization_granted …).
-EVENT_SOURCE = "/ropo/authorization"
+__all__ = ["EVENT_SOURCE", "SERVICE_NAME", "AuthorizationApp", "bootstrap"]
 
 
 @dataclass(slots=True)
@@ -60,6 +66,16 @@ class AuthorizationApp:
         """The worker's consumers (``settings`` overrides the invoice consumer's, for tests)."""
         return [invoice_event_consumer(self.database, nc, _joined_uow, settings)]
 
+    def expiry_sweeper(self) -> ExpirySweeper:
+        """The worker's periodic sweep of authorizations past their last day."""
+        return ExpirySweeper(self.handlers, self.settings.expiry_sweep_interval)
+
+    def worker_components(
+        self, nc: Client, settings: ConsumerSettings | None = None
+    ) -> list[Runnable]:
+        """Everything the worker runs beside the outbox relay."""
+        return [*self.event_consumers(nc, settings), self.expiry_sweeper()]
+
     async def close(self) -> None:
         """Release database connections (on shutdown)."""
         await self.database.dispose()
@@ -81,9 +97,16 @@ def bootstrap(
     def unit_of_work(*, read_only: bool = False) -> AbstractUnitOfWork:
         return SqlAlchemyUnitOfWork(database, read_only=read_only)
 
+    identities = SealingIdentityProtector(
+        settings.hetu_encryption_key_bytes, settings.person_key_secret_bytes
+    )
     return AuthorizationApp(
         settings,
         database,
-        AuthorizationHandlers(unit_of_work),
+        AuthorizationHandlers(
+            unit_of_work,
+            identities,
+            lookup_grant_duration=timedelta(minutes=settings.lookup_grant_minutes),
+        ),
         migrations_dir(settings.migrations_dir),
     )

@@ -9,15 +9,31 @@ Variables (prefix ``ROPO_AUTHORIZATION_``; the shared ones such as ``ROPO_ENV``,
 - ``ROPO_AUTHORIZATION_DATABASE_URL`` (``sqlite+aiosqlite:///var/authorization.db``);
 - ``ROPO_AUTHORIZATION_NATS_URL`` (``nats://127.0.0.1:14222``);
 - ``ROPO_AUTHORIZATION_PERSON_KEY_SECRET``: the pseudonym secret shared with invoice and
-  the gateway (issue 4 derives grantee keys with it); development default outside
+  the gateway (grantee keys are derived with it); development default outside
   production only;
+- ``ROPO_AUTHORIZATION_HETU_ENCRYPTION_KEY``: base64 of 32 bytes, the AES-256-GCM key of
+  the grantees' stored henkilötunnus values. The development default below is public
+  and is refused when ``ROPO_ENV=production``;
+- ``ROPO_AUTHORIZATION_LOOKUP_GRANT_MINUTES``: how long a lookup grant (after a
+  successful *Hae lasku*) lasts, and how far a repeated lookup extends it (15);
+- ``ROPO_AUTHORIZATION_EXPIRY_SWEEP_INTERVAL``: seconds between the worker's sweeps
+  that mark authorizations past their ``expire_date`` EXPIRED (60);
 - ``ROPO_AUTHORIZATION_MIGRATIONS_DIR``: Alembic scripts, when not beside the source tree.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
-from ropo_platform.config import ServiceSettings, load_settings
+from ropo_platform.config import Environment, ServiceSettings, load_settings
+
+# Public development key (base64 of 32 bytes): `make up` works without setup, and data
+# sealed with it is demo data only. Production must set its own key.
+DEV_HETU_ENCRYPTION_KEY = base64.b64encode(b"ropo-authz-dev-hetu-key-32-bytes").decode()
+HETU_KEY_BYTES = 32
 
 
 class AuthorizationSettings(ServiceSettings):
@@ -30,6 +46,30 @@ class AuthorizationSettings(ServiceSettings):
     metrics_port: int | None = 9103
     worker_metrics_port: int | None = 9113
     database_url: str = "sqlite+aiosqlite:///var/authorization.db"
+    hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
+    lookup_grant_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    expiry_sweep_interval: float = Field(default=60.0, ge=0.05, le=86400.0)
+
+    @field_validator("hetu_encryption_key")
+    @classmethod
+    def _valid_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        try:
+            key = base64.b64decode(value.get_secret_value(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be base64") from None
+        if len(key) != HETU_KEY_BYTES:
+            raise ValueError(f"must decode to {HETU_KEY_BYTES} bytes")
+        if (
+            info.data.get("environment") is Environment.PRODUCTION
+            and value.get_secret_value() == DEV_HETU_ENCRYPTION_KEY
+        ):
+            raise ValueError("the development default is not allowed when ROPO_ENV=production")
+        return value
+
+    @property
+    def hetu_encryption_key_bytes(self) -> bytes:
+        """The AES-256 key."""
+        return base64.b64decode(self.hetu_encryption_key.get_secret_value())
 
 
 def load_authorization_settings() -> AuthorizationSettings:

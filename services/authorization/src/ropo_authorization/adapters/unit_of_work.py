@@ -11,11 +11,17 @@ from __future__ import annotations
 from contextlib import AsyncExitStack, suppress
 
 from ropo_platform.db import Database
+from ropo_platform.messaging import OutboxWriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ropo_authorization.adapters.access_facts import SqlAccessFacts
+from ropo_authorization.adapters.outbox import SqlEventOutbox
 from ropo_authorization.adapters.repository import (
     SqlAccessibleInvoiceView,
+    SqlAuthorizationRepository,
+    SqlLookupGrantRepository,
     SqlOwnershipRepository,
+    SqlRequestLog,
 )
 from ropo_authorization.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -24,10 +30,20 @@ class _Rollback(Exception):
     """Thrown into the transaction context to make it roll back."""
 
 
+#: ``ce-source`` of the events this service publishes.
+EVENT_SOURCE = "/ropo/authorization"
+_WRITER = OutboxWriter(EVENT_SOURCE)
+
+
 class _SessionBound(AbstractUnitOfWork):
     def _bind(self, session: AsyncSession) -> None:
         self.ownerships = SqlOwnershipRepository(session)
+        self.access_facts = SqlAccessFacts(session)
         self.accessible_invoices = SqlAccessibleInvoiceView(session)
+        self.authorizations = SqlAuthorizationRepository(session)
+        self.lookup_grants = SqlLookupGrantRepository(session)
+        self.requests = SqlRequestLog(session)
+        self.events = SqlEventOutbox(session, _WRITER)
 
 
 class SqlAlchemyUnitOfWork(_SessionBound):

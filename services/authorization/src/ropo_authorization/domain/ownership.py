@@ -20,6 +20,10 @@ class InvoiceOwnership:
     creditor: str  # creditors/{creditor}
     debtor: str  # persons/{key} or organizations/{business_id}
     register_time: datetime
+    # Paid, credited or cancelled: per-invoice authorizations ended and no new ones are
+    # given. The debtor and staff still see the invoice (archive).
+    closed: bool = False
+    closed_time: datetime | None = None
 
 
 class RecordOutcome(enum.Enum):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ropo.authorization.v1 import access_pb2, authorization_service_pb2
+from ropo.authorization.v1 import (
+    access_pb2,
+    authorization_pb2,
+    authorization_service_pb2,
+    lookup_grant_pb2,
+)
 
 from ropo_authorization.domain.access import (
     AccessDecision,
@@ -12,6 +17,9 @@ from ropo_authorization.domain.access import (
     AccessReason,
     Action,
 )
+from ropo_authorization.domain.authorizations import Authorization
+from ropo_authorization.domain.lookup_grants import LookupGrant
+from ropo_authorization.proto_values import STATES, TYPES, proto_date, timestamp
 
 ACTIONS = MappingProxyType(
     {
@@ -58,4 +66,40 @@ def accessible_invoice_to_proto(item: AccessibleInvoice) -> access_pb2.Accessibl
         message.authorization = item.grant
     elif item.reason is AccessReason.LOOKUP:
         message.lookup_grant = item.grant
+    if item.expire_time is not None:
+        message.expire_time.CopyFrom(timestamp(item.expire_time))
     return message
+
+
+def authorization_to_proto(item: Authorization) -> authorization_pb2.Authorization:
+    """The wire form; the sealed code is never part of it."""
+    message = authorization_pb2.Authorization(
+        name=item.name,
+        type=TYPES[item.type],
+        state=STATES[item.state],
+        grantor=item.grantor,
+        grantee=item.grantee,
+        grantee_display_name=item.grantee_display_name,
+        grantee_masked_identifier=item.grantee_masked_identifier,
+        invoice=item.invoice,
+        creditor=item.creditor,
+        creator=item.creator,
+        conversation=item.conversation,
+        create_time=timestamp(item.create_time),
+        revoker=item.revoker,
+    )
+    if item.expire_date is not None:
+        message.expire_date.CopyFrom(proto_date(item.expire_date))
+    if item.end_time is not None:
+        message.end_time.CopyFrom(timestamp(item.end_time))
+    return message
+
+
+def lookup_grant_to_proto(item: LookupGrant) -> lookup_grant_pb2.LookupGrant:
+    return lookup_grant_pb2.LookupGrant(
+        name=item.name,
+        subject=item.subject,
+        invoice=item.invoice,
+        create_time=timestamp(item.create_time),
+        expire_time=timestamp(item.expire_time),
+    )

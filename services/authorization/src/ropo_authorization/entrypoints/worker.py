@@ -1,9 +1,10 @@
-"""The ``worker`` role: event consumers plus the outbox relay.
+"""The ``worker`` role: event consumers, the expiry sweep and the outbox relay.
 
 At start it provisions this service's own stream (``ROPO_AUTHORIZATION`` capturing
-``ropo.authorization.>``; issue 4 publishes authorization events to it), then
-runs the invoice-event consumer and the relay until SIGTERM/SIGINT. The consumer
-waits for ``ROPO_INVOICE`` to exist (the invoice worker provisions it).
+``ropo.authorization.>``: ``authorization_granted`` / ``authorization_revoked``),
+then runs the invoice-event consumer, the expiry sweep and the relay until
+SIGTERM/SIGINT. The consumer waits for ``ROPO_INVOICE`` to exist (the invoice
+worker provisions it).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def run_worker(
         stream=STREAM,
         subjects=STREAM_SUBJECTS,
         source=EVENT_SOURCE,
-        consumers=lambda nc: app.event_consumers(nc, consumer_settings),
+        consumers=lambda nc: app.worker_components(nc, consumer_settings),
         stop=stop,
         signals=signals,
         poll_interval=poll_interval,

@@ -12,14 +12,27 @@ import abc
 from types import TracebackType
 from typing import Protocol, Self
 
-from ropo_authorization.service_layer.ports import AccessibleInvoiceView, OwnershipRepository
+from ropo_authorization.service_layer.ports import (
+    AccessFactsReader,
+    AccessibleInvoiceView,
+    AuthorizationRepository,
+    EventOutbox,
+    LookupGrantRepository,
+    OwnershipRepository,
+    RequestLog,
+)
 
 
 class AbstractUnitOfWork(abc.ABC):
     """Repositories of one transaction."""
 
     ownerships: OwnershipRepository
+    access_facts: AccessFactsReader
     accessible_invoices: AccessibleInvoiceView
+    authorizations: AuthorizationRepository
+    lookup_grants: LookupGrantRepository
+    requests: RequestLog
+    events: EventOutbox
 
     async def __aenter__(self) -> Self:
         await self._begin()
