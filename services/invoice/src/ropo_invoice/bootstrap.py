@@ -32,7 +32,10 @@ from ropo_invoice.adapters.pdf_renderer import PdfRenderer
 from ropo_invoice.adapters.reference_rates import load_reference_rates
 from ropo_invoice.adapters.repository import sql_repositories
 from ropo_invoice.config import InvoiceSettings
-from ropo_invoice.entrypoints.events import payment_event_consumer
+from ropo_invoice.entrypoints.events import (
+    authorization_event_consumer,
+    payment_event_consumer,
+)
 from ropo_invoice.entrypoints.grpc_servicer import InvoiceServicer
 from ropo_invoice.service_layer.collection import CollectionRun, CollectionScheduler
 from ropo_invoice.service_layer.documents import InvoiceDocuments
@@ -75,18 +78,25 @@ class InvoiceApp:
         return [SERVICE_NAME]
 
     def worker_tasks(
-        self, nc: Client, consumer_settings: ConsumerSettings | None = None
+        self,
+        nc: Client,
+        consumer_settings: ConsumerSettings | None = None,
+        authorization_consumer_settings: ConsumerSettings | None = None,
     ) -> list[Runnable]:
-        """What the worker runs beside the relay: the payment-event consumer and the
-        collection schedule (``consumer_settings`` overrides the consumer's, for tests)."""
+        """What the worker runs beside the relay: the payment-event and the
+        authorization-event consumers and the collection schedule (the settings
+        override the consumers' own, for tests)."""
         outbox = self.outbox
 
         def joined(session: AsyncSession) -> AbstractUnitOfWork:
             return JoinedUnitOfWork(session, outbox, sql_repositories)
 
-        consumer = payment_event_consumer(self.database, nc, joined, consumer_settings)
+        payments = payment_event_consumer(self.database, nc, joined, consumer_settings)
+        authorizations = authorization_event_consumer(
+            self.database, nc, joined, authorization_consumer_settings
+        )
         scheduler = CollectionScheduler(self.collection, self.settings.collection_interval)
-        return [consumer, scheduler]
+        return [payments, authorizations, scheduler]
 
     async def readiness(self) -> None:
         """Raise until the database is reachable and its schema is at the migration head

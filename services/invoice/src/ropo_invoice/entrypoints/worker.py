@@ -1,10 +1,12 @@
-"""The ``worker`` role: the outbox relay, the payment-event consumer and the
-collection schedule.
+"""The ``worker`` role: the outbox relay, the payment- and authorization-event
+consumers and the collection schedule.
 
 At start it provisions the invoice stream (``ROPO_INVOICE`` capturing
 ``ropo.invoice.>``), idempotently, then runs the relay, the consumer of payment
-events (it waits for ``ROPO_PAYMENT``, which the payment worker provisions) and
-the daily collection run until SIGTERM or SIGINT.
+events (it waits for ``ROPO_PAYMENT``, which the payment worker provisions), the
+consumer of authorization events (it waits for ``ROPO_AUTHORIZATION``, which the
+authorization worker provisions) and the daily collection run until SIGTERM or
+SIGINT. Neither wait holds up the others.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
     consumer_settings: ConsumerSettings | None = None,
+    authorization_consumer_settings: ConsumerSettings | None = None,
     poll_interval: float = 0.5,
 ) -> None:
     """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
@@ -38,7 +41,9 @@ async def run_worker(
         stream=STREAM,
         subjects=STREAM_SUBJECTS,
         source=EVENT_SOURCE,
-        consumers=lambda nc: app.worker_tasks(nc, consumer_settings),
+        consumers=lambda nc: app.worker_tasks(
+            nc, consumer_settings, authorization_consumer_settings
+        ),
         stop=stop,
         signals=signals,
         poll_interval=poll_interval,

@@ -98,6 +98,8 @@ class TimelineType(StrEnum):
     CREDIT_NOTE_APPLIED = "credit_note_applied"
     OVERPAID = "overpaid"
     PAID = "paid"
+    AUTHORIZATION_GRANTED = "authorization_granted"
+    AUTHORIZATION_REVOKED = "authorization_revoked"
     DISPUTED = "disputed"
     DISPUTE_RESOLVED = "dispute_resolved"
 

@@ -53,6 +53,16 @@ _TITLES: MappingProxyType[TimelineType, tuple[str, str, str]] = MappingProxyType
         ),
         TimelineType.OVERPAID: ("Liikasuoritus", "Överbetalning", "Overpayment"),
         TimelineType.PAID: ("Maksettu", "Betald", "Paid"),
+        TimelineType.AUTHORIZATION_GRANTED: (
+            "Valtuutus annettu",
+            "Fullmakt given",
+            "Authorization granted",
+        ),
+        TimelineType.AUTHORIZATION_REVOKED: (
+            "Valtuutus päättyi",
+            "Fullmakten upphörde",
+            "Authorization ended",
+        ),
         TimelineType.DISPUTED: ("Laskusta reklamoitu", "Fakturan bestriden", "Invoice disputed"),
         TimelineType.DISPUTE_RESOLVED: (
             "Reklamaatio käsitelty",
@@ -79,6 +89,29 @@ _DUE = ("Eräpäivä {date}", "Förfallodag {date}", "Due date {date}")
 _PAY_BY = ("Maksettava viimeistään {date}", "Betalas senast {date}", "Pay by {date}")
 _BOOKED = ("Kirjauspäivä {date}", "Bokföringsdag {date}", "Booked on {date}")
 _CREDIT_NOTE = ("Hyvityslasku {number}", "Kreditnota {number}", "Credit note {number}")
+_VALID_UNTIL = ("Voimassa {date} asti", "Gäller till och med {date}", "Valid until {date}")
+_OPEN_ENDED = ("Voimassa toistaiseksi", "Gäller tills vidare", "Valid until further notice")
+# Why an authorization ended, by ``details["end"]`` (values of ``AuthorizationEnd``).
+_ENDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "revoked": (
+            "Valtuutus peruttu",
+            "Fullmakten återkallades",
+            "The authorization was revoked",
+        ),
+        "expired": ("Valtuutus vanhentui", "Fullmakten gick ut", "The authorization expired"),
+        "paid": (
+            "Valtuutus päättyi laskun maksun myötä",
+            "Fullmakten upphörde när fakturan betalades",
+            "The authorization ended when the invoice was paid",
+        ),
+        "closed": (
+            "Valtuutus päättyi laskun sulkemisen myötä",
+            "Fullmakten upphörde när fakturan stängdes",
+            "The authorization ended when the invoice was closed",
+        ),
+    }
+)
 _INDEX = {Language.FI: 0, Language.SV: 1, Language.EN: 2}
 
 
@@ -105,6 +138,15 @@ def describe(entry: TimelineEntry, language: Language) -> tuple[str, str]:
         description = f"{_date(details['start'])}–{_date(details['end'])}"
     elif entry.type is TimelineType.PAYMENT_RECEIVED and "booked_on" in details:
         description = _BOOKED[index].format(date=_date(details["booked_on"]))
+    elif entry.type is TimelineType.AUTHORIZATION_GRANTED:
+        # The authorized person is never named here: the timeline is also shown to them.
+        if "expire_date" in details:
+            description = _VALID_UNTIL[index].format(date=_date(details["expire_date"]))
+        else:
+            description = _OPEN_ENDED[index]
+    elif entry.type is TimelineType.AUTHORIZATION_REVOKED:
+        if details.get("end") in _ENDS:
+            description = _ENDS[details["end"]][index]
     elif "credit_note" in details:
         description = _CREDIT_NOTE[index].format(number=details["credit_note"])
     elif "due_date" in details:
