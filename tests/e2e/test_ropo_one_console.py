@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from html import unescape
 from urllib.parse import unquote_plus, urlsplit
 
@@ -19,7 +20,7 @@ from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb
 from ropo_platform.money_proto import money_from_proto
 from ropo_platform.redaction import HETU_PATTERN
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack, authorize_form
+from ropo_stack import Stack, authorize_form, person_subject
 
 pytestmark = pytest.mark.slow
 PERSON = "maija-meikalainen"
@@ -157,19 +158,24 @@ async def test_a_staff_user_finds_the_case_a_person_sees_in_myropo(stack: Stack)
     person_hetu = person_by_id(PERSON).hetu  # type: ignore[union-attr]
     gateway_log = stack.logs()["gateway"]
     assert person_hetu not in gateway_log and not HETU_PATTERN.search(gateway_log)
-    audit = [
-        json.loads(line)
-        for line in gateway_log.splitlines()
-        if '"staff_data_access"' in line and '"e2e-case-1"' in line
-    ]
+    with sqlite3.connect(stack.tmp_dir / "gateway.db") as connection:
+        connection.row_factory = sqlite3.Row
+        audit = [
+            dict(row)
+            for row in connection.execute(
+                "SELECT * FROM audit_log WHERE request_id = ?", ("e2e-case-1",)
+            )
+        ]
     assert len(audit) == 1
     assert {
         "actor": f"staffUsers/{AGENT}",
         "resource": invoice.name,
         "purpose": "case_view",
+        "outcome": "allowed",
+        "data_subject": person_subject(PERSON),
         "request_id": "e2e-case-1",
     }.items() <= audit[0].items()
-    assert "Maija" not in json.dumps(audit)
+    assert "Maija" not in json.dumps(audit, default=str)
 
 
 async def test_a_case_that_does_not_exist_is_a_readable_404(stack: Stack) -> None:

@@ -1,10 +1,11 @@
 """Fakes and the in-process harness of the MyRopo route tests (a plain module, not a conftest).
 
 ``FakeInvoices`` and ``FakeAccess`` stand in for the invoice and authorization
-services behind the ``InvoiceSource``/``AccessSource`` ports, with the behaviour
-the real services promise (filters, keyset-like page tokens bound to the filter,
-one NOT_FOUND for every lookup miss). Sessions, lookup grants and the rate limit
-are the real ones on a temporary SQLite database.
+services behind the ``InvoiceSource``/``AccessSource``/``AuthorizationSource``
+ports, with the behaviour the real services promise (filters, keyset-like page
+tokens bound to the filter, one NOT_FOUND for every lookup miss; the access rules
+per relation and action, lookup grants, *Valtuutus* with its refusals). Sessions,
+the audit log and the rate limit are the real ones on a temporary SQLite database.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,23 @@ from google.type import date_pb2
 from pydantic import SecretStr
 from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
 from ropo_gateway.app import create_app
+from ropo_gateway.audit.model import AuditEvent, AuditRecord
 from ropo_gateway.auth.model import Identity
-from ropo_gateway.clients.authorization import AccessDecision, InvoiceAccess
+from ropo_gateway.clients.authorization import (
+    AccessDecision,
+    Action,
+    AuthorizationView,
+    GranteeDetails,
+    InvoiceAccess,
+)
 from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
-from ropo_gateway.myropo.deps import get_access_source, get_invoice_source
+from ropo_gateway.myropo.deps import (
+    get_access_source,
+    get_authorization_source,
+    get_invoice_source,
+)
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
 from ropo_platform.errors import FieldViolation
@@ -43,6 +56,19 @@ State = invoice_pb2.Invoice.State
 MAIJA = Identity("a" * 64, "Maija Meikäläinen", "150385-****", "loa2")
 MATTI = Identity("b" * 64, "Matti Meikäläinen", "021178-****", "loa2")
 PDF = b"%PDF-1.7\n% fake invoice image\n%%EOF\n"
+
+
+def make_hetu(birth: str, individual: str, sign: str = "-") -> str:
+    """A valid henkilötunnus in the test range (individual number 900–999)."""
+    check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(birth + individual) % 31]
+    return f"{birth}{sign}{individual}{check}"
+
+
+MAIJA_HETU = make_hetu("150385", "902")
+MATTI_HETU = make_hetu("021178", "913")
+#: Born in 2005: a 2023 century sign (``B`` = 2000s).
+LIISA_HETU = make_hetu("010105", "925", "B")
+LIISA_SUBJECT = "persons/" + "c" * 64
 #: What every lookup miss of the fake invoice service says (the real one: LookupFailed).
 LOOKUP_MISS = RpcError(
     code=grpc.StatusCode.NOT_FOUND,
@@ -287,12 +313,54 @@ class FakeInvoices:
         raise UpstreamError("invoice", LOOKUP_MISS)
 
 
+#: What each relation allows (the authorization service's rules, docs/access-control.md).
+_CUSTOMER_ACTIONS = frozenset(Action) - {Action.ADMINISTER}
+_DELEGATE_ACTIONS = frozenset({Action.VIEW, Action.PAY, Action.MANAGE_PAYMENT_TIME, Action.CHAT})
+ALLOWED_ACTIONS: dict[str, frozenset[Action]] = {
+    "OWN": _CUSTOMER_ACTIONS,
+    "AUTHORIZED": _DELEGATE_ACTIONS,
+    "CONTINUOUS_AUTHORIZATION": _DELEGATE_ACTIONS,
+    "LOOKUP": frozenset({Action.VIEW, Action.PAY}),
+}
+
+
+def authorization_error(
+    code: grpc.StatusCode, reason: str, *violations: FieldViolation
+) -> UpstreamError:
+    """A refusal of the authorization service as the client raises it."""
+    return UpstreamError(
+        "authorization",
+        RpcError(
+            code=code,
+            message=reason.lower().replace("_", " "),
+            error_info=ErrorInfo(reason, "authorization.ropo"),
+            field_violations=violations,
+        ),
+    )
+
+
 @dataclass
 class FakeAccess:
-    """The authorization service: relations per subject."""
+    """The authorization service: relations per subject, lookup grants, authorizations."""
 
     relations: dict[str, dict[str, str]] = field(default_factory=dict)
-    checks: list[tuple[str, str]] = field(default_factory=list)
+    checks: list[tuple[str, str, Action]] = field(default_factory=list)
+    lookup_grants: list[tuple[str, str, str]] = field(default_factory=list)
+    authorizations: dict[str, AuthorizationView] = field(default_factory=dict)
+    #: Henkilötunnus → the person's subject (the service's keyed pseudonym).
+    people: dict[str, str] = field(
+        default_factory=lambda: {
+            MAIJA_HETU: MAIJA.subject,
+            MATTI_HETU: MATTI.subject,
+            LIISA_HETU: LIISA_SUBJECT,
+        }
+    )
+    #: Invoices paid or closed: no new authorizations.
+    closed: set[str] = field(default_factory=set)
+    #: Every GranteeDetails the service received (the only place a hetu may go).
+    grant_requests: list[GranteeDetails] = field(default_factory=list)
+    revoke_calls: list[tuple[str, str]] = field(default_factory=list)
+    today: date = date(2025, 3, 1)
 
     def allow(self, identity: Identity, invoice: str, reason: str = "OWN") -> None:
         self.relations.setdefault(identity.subject, {})[invoice] = reason
@@ -301,10 +369,155 @@ class FakeAccess:
         entries = self.relations.get(subject, {})
         return [InvoiceAccess(name, reason) for name, reason in entries.items()][:limit]
 
-    async def check_access(self, subject: str, invoice: str) -> AccessDecision:
-        self.checks.append((subject, invoice))
+    async def check_access(
+        self,
+        subject: str,
+        invoice: str,
+        action: Action = Action.VIEW,
+        roles: Iterable[str] = (),
+    ) -> AccessDecision:
+        self.checks.append((subject, invoice, action))
         reason = self.relations.get(subject, {}).get(invoice)
-        return AccessDecision(reason is not None, reason or "")
+        if reason is None:
+            return AccessDecision(False, explanation="NO_RELATION")
+        if action not in ALLOWED_ACTIONS.get(reason, frozenset()):
+            refused = (
+                "LOOKUP_GRANT_ACTION_NOT_ALLOWED" if reason == "LOOKUP" else "ACTION_NOT_ALLOWED"
+            )
+            return AccessDecision(False, explanation=refused)
+        return AccessDecision(True, reason, explanation=f"{reason}_INVOICE")
+
+    async def grant_lookup_access(self, subject: str, invoice: str, request_id: str) -> datetime:
+        self.lookup_grants.append((subject, invoice, request_id))
+        self.relations.setdefault(subject, {}).setdefault(invoice, "LOOKUP")
+        return datetime(2025, 3, 1, 12, 15, tzinfo=UTC)
+
+    async def list_authorizations(
+        self,
+        *,
+        invoice: str = "",
+        grantor: str = "",
+        grantee: str = "",
+        active_only: bool = False,
+        limit: int = 200,
+    ) -> list[AuthorizationView]:
+        found = [
+            item
+            for item in self.authorizations.values()
+            if (not invoice or item.invoice == invoice or item.type == "CONTINUOUS")
+            and (not grantor or item.grantor == grantor)
+            and (not grantee or item.grantee == grantee)
+            and (not active_only or item.active)
+        ]
+        return list(reversed(found))[:limit]
+
+    def add_authorization(
+        self,
+        invoice: str,
+        grantor: Identity,
+        grantee_subject: str,
+        *,
+        name: str = "",
+        state: str = "ACTIVE",
+        type: str = "INVOICE",
+    ) -> AuthorizationView:
+        """An authorization made outside the routes (by staff, or earlier)."""
+        view = AuthorizationView(
+            name=name or f"authorizations/a{len(self.authorizations) + 1:031d}",
+            type=type,
+            state=state,
+            grantor=grantor.subject,
+            grantee=grantee_subject,
+            grantee_display_name="Liisa Virtanen",
+            grantee_masked_identifier="010105-****",
+            invoice=invoice if type == "INVOICE" else "",
+            creditor="",
+            expire_date=None,
+            creator=grantor.subject,
+            create_time=datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
+            end_time=None,
+            revoker="",
+        )
+        self.authorizations[view.name] = view
+        if state == "ACTIVE" and type == "INVOICE":
+            self.relations.setdefault(grantee_subject, {})[invoice] = "AUTHORIZED"
+        return view
+
+    async def grant_invoice_authorization(
+        self, invoice: str, grantor: str, grantee: GranteeDetails, request_id: str
+    ) -> AuthorizationView:
+        self.grant_requests.append(grantee)
+        if self.relations.get(grantor, {}).get(invoice) != "OWN":
+            raise authorization_error(grpc.StatusCode.PERMISSION_DENIED, "NOT_THE_DEBTOR")
+        subject = self.people.get(grantee.national_id) or (
+            "persons/" + hashlib.sha256(grantee.national_id.encode()).hexdigest()
+        )
+        if subject == grantor:
+            raise authorization_error(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "INVALID_ARGUMENT",
+                FieldViolation("grantee_national_id", "is the grantor", "SELF_AUTHORIZATION"),
+            )
+        if grantee.expire_date is not None and grantee.expire_date < self.today:
+            raise authorization_error(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "INVALID_ARGUMENT",
+                FieldViolation("expire_date", "is in the past", "EXPIRE_DATE_IN_PAST"),
+            )
+        if invoice in self.closed:
+            raise authorization_error(grpc.StatusCode.FAILED_PRECONDITION, "INVOICE_CLOSED")
+        if any(
+            item.active and item.invoice == invoice and item.grantee == subject
+            for item in self.authorizations.values()
+        ):
+            raise authorization_error(
+                grpc.StatusCode.FAILED_PRECONDITION, "AUTHORIZATION_ALREADY_ACTIVE"
+            )
+        view = self.add_authorization(invoice, _person(grantor), subject)
+        view = replace(
+            view,
+            grantee_display_name=grantee.name,
+            grantee_masked_identifier=grantee.national_id[:6] + "-****",
+            expire_date=grantee.expire_date,
+        )
+        self.authorizations[view.name] = view
+        return view
+
+    async def revoke_authorization(
+        self, name: str, actor: str, request_id: str, actor_roles: Iterable[str] = ()
+    ) -> AuthorizationView:
+        self.revoke_calls.append((name, actor))
+        found = self.authorizations.get(name)
+        if found is None or found.grantor != actor:
+            raise authorization_error(grpc.StatusCode.NOT_FOUND, "AUTHORIZATION_NOT_FOUND")
+        if not found.active:
+            raise authorization_error(
+                grpc.StatusCode.FAILED_PRECONDITION, "AUTHORIZATION_NOT_ACTIVE"
+            )
+        revoked = replace(
+            found,
+            state="REVOKED",
+            revoker=actor,
+            end_time=datetime(2025, 3, 1, 11, 0, tzinfo=UTC),
+        )
+        self.authorizations[name] = revoked
+        self.relations.get(found.grantee, {}).pop(found.invoice, None)
+        return revoked
+
+
+@dataclass
+class MemoryAuditLog:
+    """``AuditLog`` in a list, for unit tests without a database (no hash chain)."""
+
+    events: list[AuditEvent] = field(default_factory=list)
+
+    async def append(self, event: AuditEvent, request_id: str) -> AuditRecord:
+        self.events.append(event)
+        return AuditRecord(len(self.events), datetime.now(UTC), request_id, event, "", "")
+
+
+def _person(subject: str) -> Identity:
+    return Identity(subject.removeprefix("persons/"), "", "", "")
 
 
 @dataclass
@@ -327,6 +540,10 @@ class Harness:
             cookies={"ropo_session": token},
         )
 
+    async def audit_records(self) -> list[AuditRecord]:
+        """Every record in the audit log, oldest first."""
+        return [record async for record in self.runtime.audit_log.all_records()]
+
     async def csrf_token(self, client: httpx.AsyncClient | None = None) -> str:
         page = await (client or self.client).get("/hae-lasku")
         marker = 'name="csrf_token" value="'
@@ -336,7 +553,7 @@ class Harness:
 
 @asynccontextmanager
 async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
-    """Start the app (real sessions, grants, rate limit on SQLite; fake service clients)."""
+    """Start the app (real sessions, audit log, rate limit on SQLite; fake service clients)."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
     await upgrade_to_head_async(url, DEFAULT_MIGRATIONS_DIR)
     config = GatewaySettings(
@@ -350,6 +567,7 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
     app = create_app(config, clock=clock)
     app.dependency_overrides[get_invoice_source] = lambda: invoices
     app.dependency_overrides[get_access_source] = lambda: access
+    app.dependency_overrides[get_authorization_source] = lambda: access
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
         token, _ = await runtime.sessions.open_session(MAIJA, None)

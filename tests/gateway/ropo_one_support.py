@@ -2,9 +2,10 @@
 
 ``console`` builds the gateway app in process with its real staff login against the
 sandbox identity broker, also in process (both behind one routing transport, so the
-browser and the gateway reach the broker at ``http://sandbox.test``), and fakes of
-the invoice service (``FakeCases``, ``FakeCreditors``) through FastAPI's dependency
-overrides.
+browser and the gateway reach the broker at ``http://sandbox.test``), fakes of the
+invoice service (``FakeCases``, ``FakeCreditors``) and of the authorization service
+(``FakeAuthorizations``, which decides like the real one) through FastAPI's
+dependency overrides, and the real audit log on the test's SQLite database.
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import grpc
 import httpx
+import lxml.html
 import structlog
 from gateway_support import FakeClock
 from google.protobuf import timestamp_pb2
@@ -30,16 +33,23 @@ from google.type import date_pb2
 from pydantic import SecretStr
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
 from ropo_gateway.app import create_app
+from ropo_gateway.audit.model import AuditRecord, Purpose
+from ropo_gateway.clients.authorization import (
+    AccessDecision,
+    Action,
+    AuthorizationView,
+    GranteeDetails,
+)
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
-from ropo_gateway.ropo_one.deps import get_cases, get_creditors
+from ropo_gateway.ropo_one.deps import get_authorizations, get_cases, get_creditors
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
 from ropo_platform.logging import configure_logging
 from ropo_platform.money import Money
 from ropo_platform.money_proto import money_to_proto
-from ropo_platform.rpc.errors import RpcError
+from ropo_platform.rpc.errors import ErrorInfo, RpcError
 from ropo_sandbox.app import create_app as create_sandbox_app
 from ropo_sandbox.config import SandboxSettings
 from ropo_sandbox.persons import TESTI_YRITYS_BUSINESS_ID, YRITYS_X_BUSINESS_ID
@@ -54,6 +64,8 @@ CUSTOMER_COOKIE = "ropo_session"
 AGENT = "aino-asiakaspalvelija"
 SUPERVISOR = "eero-esihenkilo"
 TESTI_USER = "kaisa-kirjanpitaja"
+YRITYS_X_USER = "yrjo-yrittaja"
+DEBTOR = "persons/" + "a" * 64
 State = invoice_pb2.Invoice.State
 
 
@@ -91,7 +103,7 @@ def make_invoice(
             kind=kind,  # type: ignore[arg-type]
             display_name=debtor_name,
             masked_identifier=masked,
-            party="persons/" + "a" * 64,
+            party=DEBTOR if kind == invoice_pb2.DEBTOR_KIND_PERSON else "organizations/" + "b" * 64,
         ),
         reference="1232",
         case_number=case_number,
@@ -235,6 +247,187 @@ class FakeCreditors:
         return self.known.get(business_id)
 
 
+def authorization_error(
+    code: grpc.StatusCode, reason: str = "", *violations: tuple[str, str, str]
+) -> UpstreamError:
+    """The error the authorization client raises for a refused call."""
+    from ropo_platform.errors import FieldViolation
+
+    return UpstreamError(
+        "authorization",
+        RpcError(
+            code=code,
+            message="authorization service says no",
+            error_info=ErrorInfo(reason, "authorization.ropo") if reason else None,
+            field_violations=tuple(FieldViolation(f, d, r) for f, d, r in violations),
+        ),
+    )
+
+
+# What each relation allows (docs/access-control.md).
+_STAFF_ACTIONS = {Action.VIEW, Action.CHAT, Action.AUTHORIZE, Action.ADMINISTER}
+
+
+def make_authorization(
+    authorization_id: str,
+    *,
+    type: str = "INVOICE",
+    state: str = "ACTIVE",
+    invoice: str = "invoices/inv-1",
+    grantor: str = DEBTOR,
+    grantee_name: str = "Liisa Virtanen",
+    masked: str = "050595-****",
+    creditor: str = "",
+    expire_date: date | None = None,
+    creator: str = DEBTOR,
+    revoker: str = "",
+) -> AuthorizationView:
+    return AuthorizationView(
+        name=f"authorizations/{authorization_id}",
+        type=type,
+        state=state,
+        grantor=grantor,
+        grantee="persons/" + "c" * 64,
+        grantee_display_name=grantee_name,
+        grantee_masked_identifier=masked,
+        invoice=invoice if type == "INVOICE" else "",
+        creditor=creditor,
+        expire_date=expire_date,
+        creator=creator,
+        create_time=datetime(2025, 3, 1, 10, 0, tzinfo=UTC),
+        end_time=None,
+        revoker=revoker,
+    )
+
+
+@dataclass
+class FakeAuthorizations:
+    """The authorization service as Ropo One uses it: decides like the real one from the
+    invoices of ``cases``, keeps authorizations, records every call."""
+
+    cases: FakeCases
+    authorizations: dict[str, AuthorizationView] = field(default_factory=dict)
+    checks: list[tuple[str, str, Action, tuple[str, ...]]] = field(default_factory=list)
+    created: list[dict[str, Any]] = field(default_factory=list)
+    revoked: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)
+    create_error: UpstreamError | None = None
+    revoke_error: UpstreamError | None = None
+    list_error: UpstreamError | None = None
+
+    def add(self, view: AuthorizationView) -> AuthorizationView:
+        self.authorizations[view.name] = view
+        return view
+
+    @property
+    def calls(self) -> int:
+        return len(self.checks) + len(self.created) + len(self.revoked) + len(self.listed)
+
+    async def check_access(
+        self,
+        subject: str,
+        invoice: str,
+        action: Action = Action.VIEW,
+        roles: Iterable[str] = (),
+    ) -> AccessDecision:
+        role_list = tuple(roles)
+        self.checks.append((subject, invoice, action, role_list))
+        found = self.cases.invoices.get(invoice)
+        if found is None:
+            return AccessDecision(False, explanation="NO_RELATION")
+        for role in ("supervisor", "agent"):
+            if role in role_list:
+                if action in _STAFF_ACTIONS:
+                    return AccessDecision(True, "STAFF", f"STAFF_{role.upper()}")
+                return AccessDecision(False, explanation="ACTION_NOT_ALLOWED")
+        for role in role_list:
+            if role.startswith("creditor:") and found.creditor == "creditors/" + role[9:]:
+                if action == Action.VIEW:
+                    return AccessDecision(True, "CREDITOR", "CREDITOR_USER")
+                return AccessDecision(False, explanation="ACTION_NOT_ALLOWED")
+        return AccessDecision(False, explanation="NO_RELATION")
+
+    async def list_authorizations(
+        self,
+        *,
+        invoice: str = "",
+        grantor: str = "",
+        grantee: str = "",
+        active_only: bool = False,
+        limit: int = 200,
+    ) -> list[AuthorizationView]:
+        self.listed.append(invoice)
+        if self.list_error is not None:
+            raise self.list_error
+        target = self.cases.invoices.get(invoice)
+        if target is None:
+            return []
+        found = [
+            view
+            for view in self.authorizations.values()
+            if view.invoice == invoice
+            or (
+                view.type == "CONTINUOUS"
+                and view.grantor == target.debtor.party
+                and view.creditor in ("", target.creditor)
+            )
+        ]
+        return list(reversed(found))[:limit]
+
+    async def revoke_authorization(
+        self, name: str, actor: str, request_id: str, actor_roles: Iterable[str] = ()
+    ) -> AuthorizationView:
+        self.revoked.append((name, actor, request_id, tuple(actor_roles)))
+        if self.revoke_error is not None:
+            raise self.revoke_error
+        view = self.authorizations[name]
+        if view.state != "ACTIVE":
+            raise authorization_error(
+                grpc.StatusCode.FAILED_PRECONDITION, "AUTHORIZATION_NOT_ACTIVE"
+            )
+        ended = replace(
+            view, state="REVOKED", revoker=actor, end_time=datetime(2025, 3, 2, tzinfo=UTC)
+        )
+        self.authorizations[name] = ended
+        return ended
+
+    async def create_continuous_authorization(
+        self,
+        *,
+        actor: str,
+        actor_roles: Iterable[str],
+        grantor: str,
+        grantee: GranteeDetails,
+        creditor: str,
+        request_id: str,
+        conversation: str = "",
+    ) -> AuthorizationView:
+        self.created.append(
+            {
+                "actor": actor,
+                "actor_roles": tuple(actor_roles),
+                "grantor": grantor,
+                "grantee": grantee,
+                "creditor": creditor,
+                "request_id": request_id,
+                "conversation": conversation,
+            }
+        )
+        if self.create_error is not None:
+            raise self.create_error
+        made = make_authorization(
+            f"cont-{len(self.created)}",
+            type="CONTINUOUS",
+            grantor=grantor,
+            grantee_name=grantee.name,
+            masked=grantee.national_id[:6] + "-****",
+            creditor=creditor,
+            expire_date=grantee.expire_date,
+            creator=actor,
+        )
+        return self.add(made)
+
+
 class Hosts(httpx.AsyncBaseTransport):
     """Routes requests by host name to in-process ASGI apps."""
 
@@ -255,6 +448,7 @@ class Console:
     creditors: FakeCreditors
     clock: FakeClock
     settings: GatewaySettings
+    authz: FakeAuthorizations
 
     async def login_staff(self, user_id: str) -> httpx.Response:
         """Log a sandbox staff user in through the real code flow; the callback's response."""
@@ -283,6 +477,13 @@ class Console:
 
     def cookie(self, name: str) -> str | None:
         return self.client.cookies.get(name)
+
+    async def audit(self, request_id: str | None = None) -> list[AuditRecord]:
+        """The audit log's records (of one request when ``request_id`` is given)."""
+        return await self.runtime.audit_log.records(request_id=request_id)
+
+    async def denials(self) -> list[AuditRecord]:
+        return [r for r in await self.audit() if r.event.purpose == Purpose.ACCESS_DENIED]
 
 
 @asynccontextmanager
@@ -313,25 +514,31 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
         settings, http_transport=Hosts({"sandbox.test": broker_transport}), clock=clock
     )
     cases, creditors = FakeCases(), FakeCreditors()
+    authz = FakeAuthorizations(cases)
     app.dependency_overrides[get_cases] = lambda: cases
     app.dependency_overrides[get_creditors] = lambda: creditors
+    app.dependency_overrides[get_authorizations] = lambda: authz
     async with app.router.lifespan_context(app):
         transport = Hosts(
             {"localhost": httpx.ASGITransport(app=app), "sandbox.test": broker_transport}
         )
         async with httpx.AsyncClient(transport=transport, base_url=GATEWAY) as client:
-            yield Console(client, app.state.runtime, cases, creditors, clock, settings)
+            yield Console(client, app.state.runtime, cases, creditors, clock, settings, authz)
 
 
 @contextmanager
 def captured_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """JSON log lines written while the block runs (the platform's real pipeline)."""
+    """JSON log lines written while the block runs (the platform's real pipeline). Afterwards
+    the configuration before it is restored (the platform's redacting default, not
+    structlog's own, which would print a henkilötunnus unmasked in later tests)."""
     buffer = io.StringIO()
+    saved = structlog.get_config()
     configure_logging("gateway", "INFO", "json", stream=buffer)
     try:
         yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines() if line]
     finally:
         structlog.reset_defaults()
+        structlog.configure(**saved)
         root = logging.getLogger()
         for handler in list(root.handlers):
             if getattr(handler, "_ropo_platform_handler", False):
@@ -342,3 +549,31 @@ def csrf_token(page: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert match, "no logout form on the page"
     return match.group(1)
+
+
+def urls_seen(client: httpx.AsyncClient) -> list[str]:
+    """Every URL the client asks for from now on, and every redirect target it is sent to."""
+    seen: list[str] = []
+
+    async def on_request(request: httpx.Request) -> None:
+        seen.append(str(request.url))
+
+    async def on_response(response: httpx.Response) -> None:
+        seen.append(response.headers.get("location", ""))
+
+    client.event_hooks["request"].append(on_request)
+    client.event_hooks["response"].append(on_response)
+    return seen
+
+
+def assert_in_no_url(seen: list[str], *values: str) -> None:
+    """None of ``values`` appears (as typed or without spaces) in any URL in ``seen``."""
+    assert seen, "no traffic was recorded"
+    decoded = [unquote_plus(url) for url in seen]
+    for value in values:
+        for form in {value, value.replace(" ", "")}:
+            assert not [url for url in decoded if form in url], f"{form!r} reached a URL"
+
+
+def text(html: str) -> str:
+    return " ".join(lxml.html.fromstring(html).text_content().replace("\xa0", " ").split())

@@ -1,5 +1,6 @@
-"""The front page's data: visibility from authorization plus the session's lookup grants,
-the tab and search passed to the invoice service, the row mapping and the formats."""
+"""The front page's data: visibility from the authorization service (own, authorized and
+lookup grants, each with its reason), the tab and search passed to the invoice service, the
+row mapping and the formats; the access policy's audit records."""
 
 from __future__ import annotations
 
@@ -8,55 +9,45 @@ from decimal import Decimal
 
 import grpc
 import pytest
-from myropo_fakes import MAIJA, FakeAccess, FakeInvoices, State, make_invoice, upstream
+from myropo_fakes import (
+    MAIJA,
+    MATTI,
+    FakeAccess,
+    FakeInvoices,
+    MemoryAuditLog,
+    State,
+    make_invoice,
+    upstream,
+)
+from ropo_gateway.audit.model import Channel, Outcome, Purpose
+from ropo_gateway.audit.trail import AuditTrail
+from ropo_gateway.clients.authorization import Action
 from ropo_gateway.clients.invoices import InvoiceListQuery, InvoicePage
-from ropo_gateway.errors import UpstreamError
+from ropo_gateway.errors import ApiError, UpstreamError
 from ropo_gateway.i18n import Translator
 from ropo_gateway.myropo.access import InvoiceAccessPolicy
 from ropo_gateway.myropo.dashboard import ListingRequest, Tab, load_dashboard
-from ropo_gateway.myropo.grants import GrantHolder
 from ropo_gateway.myropo.views import row_from_invoice
 from ropo_platform.errors import FieldViolation
 from ropo_platform.money import Money
 
-HOLDER = GrantHolder("s" * 64, MAIJA.subject)
 
-
-class MemoryGrants:
-    """``LookupGrants`` in a dict (the SQL one is exercised by the route tests)."""
-
-    def __init__(self) -> None:
-        self.by_session: dict[str, list[str]] = {}
-
-    async def grant(self, holder: GrantHolder, invoice: str) -> None:
-        found = self.by_session.setdefault(holder.session_key, [])
-        if invoice not in found:
-            found.insert(0, invoice)
-
-    async def invoices(self, holder: GrantHolder, limit: int) -> list[str]:
-        return self.by_session.get(holder.session_key, [])[:limit]
-
-    async def holds(self, holder: GrantHolder, invoice: str) -> bool:
-        return invoice in self.by_session.get(holder.session_key, [])
-
-
-def setup() -> tuple[FakeAccess, FakeInvoices, MemoryGrants, InvoiceAccessPolicy]:
-    access, invoices, grants = FakeAccess(), FakeInvoices(), MemoryGrants()
-    return access, invoices, grants, InvoiceAccessPolicy(access, grants)
+def setup() -> tuple[FakeAccess, FakeInvoices, MemoryAuditLog, InvoiceAccessPolicy]:
+    access, invoices, audit = FakeAccess(), FakeInvoices(), MemoryAuditLog()
+    return access, invoices, audit, InvoiceAccessPolicy(access, AuditTrail(audit), Channel.MYROPO)
 
 
 async def test_own_authorized_and_looked_up_invoices_are_listed_with_their_reason() -> None:
-    access, invoices, grants, policy = setup()
+    access, invoices, _, policy = setup()
     for invoice_id, due in (("a", (2025, 5, 1)), ("b", (2025, 4, 1)), ("c", (2025, 3, 1))):
         invoices.add(make_invoice(invoice_id, due=due))
     access.allow(MAIJA, "invoices/a")
     access.allow(MAIJA, "invoices/b", "AUTHORIZED")
-    await grants.grant(HOLDER, "invoices/c")
-    await grants.grant(HOLDER, "invoices/a")  # also own: the stronger reason wins
+    await access.grant_lookup_access(MAIJA.subject, "invoices/c", "req-1")
+    await access.grant_lookup_access(MAIJA.subject, "invoices/a", "req-2")  # own stays own
     invoices.add(make_invoice("zzz"))  # exists, but nobody gave Maija access
     dashboard = await load_dashboard(
         MAIJA,
-        HOLDER,
         policy,
         invoices,
         ListingRequest(),
@@ -81,7 +72,6 @@ async def test_archive_tab_and_search_text_reach_the_invoice_service() -> None:
     access.allow(MAIJA, "invoices/paid")
     dashboard = await load_dashboard(
         MAIJA,
-        HOLDER,
         policy,
         invoices,
         ListingRequest(tab=Tab.ARCHIVE, query="RF33 2348 236"),
@@ -99,7 +89,6 @@ async def test_no_visible_invoices_means_no_invoice_call() -> None:
     _, invoices, _, policy = setup()
     dashboard = await load_dashboard(
         MAIJA,
-        HOLDER,
         policy,
         invoices,
         ListingRequest(),
@@ -120,13 +109,12 @@ class LeakyInvoices(FakeInvoices):
 
 
 async def test_a_name_the_service_adds_is_never_shown() -> None:
-    access, grants, invoices = FakeAccess(), MemoryGrants(), LeakyInvoices()
+    access, invoices = FakeAccess(), LeakyInvoices()
     invoices.add(make_invoice("a"))
     access.allow(MAIJA, "invoices/a")
     dashboard = await load_dashboard(
         MAIJA,
-        HOLDER,
-        InvoiceAccessPolicy(access, grants),
+        InvoiceAccessPolicy(access, AuditTrail(MemoryAuditLog()), Channel.MYROPO),
         invoices,
         ListingRequest(),
         language="fi",
@@ -143,11 +131,10 @@ async def test_a_stale_token_restarts_only_when_asked_and_other_errors_pass() ->
     stale = ListingRequest(page_token="bm90LWEtdG9rZW4=")
     with pytest.raises(UpstreamError):
         await load_dashboard(
-            MAIJA, HOLDER, policy, invoices, stale, language="fi", page_size=10, max_invoices=50
+            MAIJA, policy, invoices, stale, language="fi", page_size=10, max_invoices=50
         )
     restarted = await load_dashboard(
         MAIJA,
-        HOLDER,
         policy,
         invoices,
         stale,
@@ -166,7 +153,6 @@ async def test_a_stale_token_restarts_only_when_asked_and_other_errors_pass() ->
     with pytest.raises(UpstreamError):
         await load_dashboard(
             MAIJA,
-            HOLDER,
             policy,
             invoices,
             stale,
@@ -178,25 +164,69 @@ async def test_a_stale_token_restarts_only_when_asked_and_other_errors_pass() ->
 
 
 async def test_at_most_a_thousand_names_go_into_one_request() -> None:
-    access, _, grants, policy = setup()
+    access, _, _, policy = setup()
     for number in range(900):
         access.allow(MAIJA, f"invoices/own-{number}")
     for number in range(300):
-        await grants.grant(HOLDER, f"invoices/found-{number}")
-    visible = await policy.visible_invoices(HOLDER, 5000)
+        await access.grant_lookup_access(MAIJA.subject, f"invoices/found-{number}", "r")
+    visible = await policy.visible_invoices(MAIJA.subject, 5000)
     assert len(visible) == 1000
     assert sum(1 for reason in visible.values() if reason == "OWN") == 900
 
 
-async def test_view_reason_prefers_the_authorization_service_then_the_grant() -> None:
-    access, _, grants, policy = setup()
+async def test_require_asks_for_the_action_and_records_each_refusal_once() -> None:
+    access, _, audit, policy = setup()
     access.allow(MAIJA, "invoices/own")
-    await grants.grant(HOLDER, "invoices/found")
-    assert await policy.reason_to_view(HOLDER, "invoices/own") == "OWN"
-    assert await policy.reason_to_view(HOLDER, "invoices/found") == "LOOKUP"
-    assert await policy.reason_to_view(HOLDER, "invoices/other") is None
-    other_session = GrantHolder("t" * 64, MAIJA.subject)
-    assert await policy.reason_to_view(other_session, "invoices/found") is None
+    await access.grant_lookup_access(MAIJA.subject, "invoices/found", "r")
+    allowed = await policy.require(MAIJA.subject, "own", Action.AUTHORIZE)
+    assert (allowed.invoice, allowed.reason, allowed.delegate) == ("invoices/own", "OWN", False)
+    assert (await policy.require(MAIJA.subject, "found", Action.PAY)).reason == "LOOKUP"
+    assert audit.events == []
+    refusals = [
+        ("found", Action.AUTHORIZE, "invoices/found", "LOOKUP_GRANT_ACTION_NOT_ALLOWED"),
+        ("other", Action.VIEW, "invoices/other", "NO_RELATION"),
+        ("no/such id", Action.VIEW, "invoices/-", "MALFORMED_ID"),
+    ]
+    for raw, action, _, _ in refusals:
+        with pytest.raises(ApiError) as refused:
+            await policy.require(MAIJA.subject, raw, action)
+        assert refused.value.reason == "INVOICE_NOT_FOUND" and refused.value.http_status == 404
+    assert [(e.resource, e.reason) for e in audit.events] == [(r, why) for *_, r, why in refusals]
+    for event in audit.events:
+        assert event.actor == MAIJA.subject and event.channel is Channel.MYROPO
+        assert (event.purpose, event.outcome) == (Purpose.ACCESS_DENIED, Outcome.DENIED)
+    # The malformed id never reaches the authorization service.
+    assert [check[1] for check in access.checks] == [
+        "invoices/own",
+        "invoices/found",
+        "invoices/found",
+        "invoices/other",
+    ]
+
+
+async def test_a_delegate_read_is_recorded_with_the_debtor_and_an_own_read_is_not() -> None:
+    access, _, audit, policy = setup()
+    access.allow(MATTI, "invoices/maija-1", "AUTHORIZED")
+    access.allow(MAIJA, "invoices/maija-1")
+    own = await policy.require(MAIJA.subject, "maija-1", Action.VIEW)
+    await policy.record_read(own, MAIJA.subject)
+    assert audit.events == []
+    delegate = await policy.require(MATTI.subject, "maija-1", Action.VIEW)
+    await policy.record_read(delegate, MAIJA.subject)
+    (event,) = audit.events
+    assert (event.actor, event.data_subject, event.resource) == (
+        MATTI.subject,
+        MAIJA.subject,
+        "invoices/maija-1",
+    )
+    assert (event.purpose, event.outcome, event.reason) == (
+        Purpose.DELEGATE_VIEW,
+        Outcome.ALLOWED,
+        "AUTHORIZED",
+    )
+    # A probe for what the page offers is not a refusal: nothing recorded.
+    assert not await policy.permits(delegate, Action.AUTHORIZE)
+    assert len(audit.events) == 1
 
 
 def test_row_mapping_keeps_exact_amounts_and_enum_names() -> None:

@@ -4,6 +4,7 @@ one identical answer for every miss, format errors, CSRF and the rate limit."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +12,6 @@ import httpx
 import pytest
 import pytest_asyncio
 from myropo_fakes import MAIJA, MATTI, Harness, make_invoice, names, running_gateway
-from ropo_gateway.auth.tokens import token_digest
-from ropo_gateway.myropo.grants import GrantHolder
 
 API = "/api/myropo/v1/lookups"
 # Another person's invoice: Maija has no relation to it.
@@ -95,28 +94,27 @@ async def test_hit_by_myropo_id_in_its_printed_form(gateway: Harness) -> None:
     assert gateway.invoices.lookup_calls[-1] == ("k7qm-xp4d-3hrt",)
 
 
-async def test_the_grant_belongs_to_the_session_only(gateway: Harness) -> None:
+async def test_a_hit_asks_the_authorization_service_for_a_lookup_grant(gateway: Harness) -> None:
+    await submit(gateway, WRONG_INPUTS["wrong reference"])
+    assert gateway.access.lookup_grants == []  # a miss grants nothing
     await submit(gateway, RIGHT)
+    ((subject, invoice, request_id),) = gateway.access.lookup_grants
+    assert (subject, invoice) == (MAIJA.subject, "invoices/matti-1")
+    assert uuid.UUID(request_id).version == 4  # an idempotency key of its own
+    # The grant is the person's (the service keeps it, time-limited), not the browser's:
+    # it is not kept in the gateway's database any more.
     second_browser = await gateway.login(MAIJA)
     try:
-        assert (await second_browser.get("/laskut/matti-1")).status_code == 404
-        listed = (await second_browser.get("/api/myropo/v1/invoices")).json()["invoices"]
-        assert listed == []
+        assert (await second_browser.get("/laskut/matti-1")).status_code == 200
     finally:
         await second_browser.aclose()
-    # Logout deletes the session and with it the grant.
-    token = await gateway.csrf_token()
-    await gateway.client.post("/logout", data={"csrf_token": token})
-    assert (
-        await gateway.runtime.lookup_grants.invoices(
-            _holder(gateway.session_token, MAIJA.subject), 10
-        )
-        == []
-    )
-
-
-def _holder(token: str, subject: str) -> GrantHolder:
-    return GrantHolder(token_digest(token), subject)
+    # A lookup grant is for viewing and paying only: authorizing is refused like a missing
+    # invoice.
+    listed = await gateway.client.get("/api/myropo/v1/invoices/matti-1/authorizations")
+    assert listed.status_code == 404
+    assert (await gateway.client.get("/api/myropo/v1/invoices/matti-1/payment")).status_code == 200
+    page = await gateway.client.get("/laskut/matti-1")
+    assert "Valtuutus" not in page.text and "Hae lasku -toiminnolla" in page.text
 
 
 async def test_every_miss_renders_the_very_same_page(gateway: Harness) -> None:
@@ -261,15 +259,3 @@ async def test_lookup_page_in_swedish_and_english(gateway: Harness, language: st
     miss = await submit(gateway, WRONG_INPUTS["wrong reference"])
     assert miss.status_code == 404
     assert re.search(r"Ingen faktura hittades|No invoice was found", miss.text)
-
-
-async def test_granting_twice_or_without_a_session_is_harmless(gateway: Harness) -> None:
-    grants = gateway.runtime.lookup_grants
-    holder = _holder(gateway.session_token, MAIJA.subject)
-    await grants.grant(holder, "invoices/matti-1")
-    await grants.grant(holder, "invoices/matti-1")
-    assert await grants.invoices(holder, 10) == ["invoices/matti-1"]
-    ended = GrantHolder("0" * 64, MAIJA.subject)  # no such session row
-    await grants.grant(ended, "invoices/matti-1")
-    assert await grants.invoices(ended, 10) == []
-    assert not await grants.holds(ended, "invoices/matti-1")

@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest_asyncio
+from ropo_gateway.audit.model import Channel, Purpose
 from ropo_one_support import (
     AGENT,
+    DEBTOR,
     TESTI,
     TESTI_USER,
     YRITYS_X,
@@ -138,10 +140,14 @@ async def test_the_case_and_its_timeline(one: Console) -> None:
     assert events.status_code == 200
     assert [e["type"] for e in events.json()["events"]] == ["IMPORTED", "COST_ADDED"]
     assert events.json()["events"][1]["amount"] == {"amount": "5.00", "currency": "EUR"}
-    audit = [line for line in logs() if line["event"] == "staff_data_access"]
-    assert [(a["actor"], a["resource"], a["purpose"]) for a in audit] == [
-        (f"staffUsers/{AGENT}", "invoices/inv-1", "case_view")
+    records = await one.audit()
+    assert [
+        (r.event.actor, r.event.resource, r.event.purpose, r.event.channel, r.event.data_subject)
+        for r in records
+    ] == [
+        (f"staffUsers/{AGENT}", "invoices/inv-1", Purpose.CASE_VIEW, Channel.ROPO_ONE_API, DEBTOR)
     ] * 2
+    assert "150385" not in " ".join(str(line) for line in logs())
 
 
 async def test_a_creditor_user_gets_404_for_another_creditors_case_exactly_like_missing(
@@ -160,6 +166,15 @@ async def test_a_creditor_user_gets_404_for_another_creditors_case_exactly_like_
     assert other.status_code == missing.status_code == malformed.status_code == 404
     assert other.content == missing.content == malformed.content == other_events.content
     assert other.json()["error"]["details"][0]["reason"] == "CASE_NOT_FOUND"
+    denials = await one.denials()
+    assert [(d.event.resource, d.event.reason) for d in denials] == [
+        ("invoices/inv-x", "NO_RELATION"),
+        ("invoices/nope", "NO_RELATION"),
+        ("invoices/-", "MALFORMED_ID"),
+        ("invoices/inv-x", "NO_RELATION"),
+    ]
+    assert {d.event.channel for d in denials} == {Channel.ROPO_ONE_API}
+    assert "invoices/inv-x" not in one.cases.gets
     assert (await one.client.get(f"{API}/invoices/inv-1")).status_code == 200
 
 

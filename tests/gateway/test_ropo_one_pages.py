@@ -1,33 +1,38 @@
 """Ropo One's pages with a fake invoice service: the search (a CSRF-protected POST form whose
 criteria never reach a URL: criteria, *Hae vain avoimet*, results, paging, refused input), the
 case page (*Tehtävän tila*, *Asiakastyyppi*, *Pääoma*,
-*Avoin pääoma*, masked identifier, ledger, timeline), creditor scoping with 404 sameness,
-the audit line, and the three languages."""
+*Avoin pääoma*, masked identifier, ledger, timeline), access through the authorization
+service with 404 sameness, the durable audit records, and the three languages."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
-from urllib.parse import unquote_plus
 
 import grpc
 import httpx
 import lxml.html
 import pytest_asyncio
 from ropo.invoice.v1 import invoice_pb2
+from ropo_gateway.audit.model import AuditEvent, Channel, Outcome, Purpose, verify_chain
+from ropo_gateway.clients.authorization import Action
 from ropo_one_support import (
     AGENT,
+    DEBTOR,
     TESTI,
     TESTI_USER,
     YRITYS_X,
     Console,
     State,
+    assert_in_no_url,
     captured_logs,
     console,
     csrf_token,
     make_invoice,
+    text,
     upstream,
+    urls_seen,
 )
 
 HETU = "150385-902A"
@@ -62,36 +67,8 @@ async def search(one: Console, fields: FormFields) -> httpx.Response:
     return await one.client.post("/ropo-one", data={"csrf_token": csrf_token(form.text), **fields})
 
 
-def urls_seen(client: httpx.AsyncClient) -> list[str]:
-    """Every URL the client asks for from now on, and every redirect target it is sent to."""
-    seen: list[str] = []
-
-    async def on_request(request: httpx.Request) -> None:
-        seen.append(str(request.url))
-
-    async def on_response(response: httpx.Response) -> None:
-        seen.append(response.headers.get("location", ""))
-
-    client.event_hooks["request"].append(on_request)
-    client.event_hooks["response"].append(on_response)
-    return seen
-
-
-def assert_in_no_url(seen: list[str], *values: str) -> None:
-    """None of ``values`` appears (as typed or without spaces) in any URL in ``seen``."""
-    assert seen, "no traffic was recorded"
-    decoded = [unquote_plus(url) for url in seen]
-    for value in values:
-        for form in {value, value.replace(" ", "")}:
-            assert not [url for url in decoded if form in url], f"{form!r} reached a URL"
-
-
 def hidden_fields(form: lxml.html.HtmlElement) -> list[tuple[str, str]]:
     return [(i.get("name"), i.get("value")) for i in form.xpath(".//input[@type='hidden']")]
-
-
-def text(html: str) -> str:
-    return " ".join(lxml.html.fromstring(html).text_content().replace("\xa0", " ").split())
 
 
 def fact(html: str, field: str) -> str:
@@ -356,20 +333,34 @@ async def test_the_case_stays_readable_when_the_timeline_is_down(one: Console) -
 async def test_every_case_view_is_audited_without_personal_data(one: Console) -> None:
     with captured_logs() as logs:
         page = await one.client.get("/ropo-one/tapaukset/inv-1", headers={"x-request-id": "req-7"})
-        await search(one, {"debtor_name": "Maija"})
-    assert page.status_code == 200
-    audit = [line for line in logs() if line["event"] == "staff_data_access"]
-    assert audit[0] == {
-        **audit[0],
-        "actor": f"staffUsers/{AGENT}",
-        "resource": "invoices/inv-1",
-        "purpose": "case_view",
-        "request_id": "req-7",
-        "logger": "ropo_gateway.audit",
-    }
-    assert audit[1]["purpose"] == "case_search" and audit[1]["result_count"] == 2
-    # Every line, the test client's own (which print the URLs it requested) included.
-    everything = " ".join(str(line) for line in logs())
+        await one.client.get("/ropo-one/tapaukset/inv-x", headers={"x-request-id": "req-8"})
+        found = await search(one, {"debtor_name": "Maija"})
+    assert page.status_code == 200 and found.status_code == 200
+    # The authorization service was asked first, with the staff user's roles.
+    assert one.authz.checks[0] == (f"staffUsers/{AGENT}", "invoices/inv-1", Action.VIEW, ("agent",))
+    (view,) = await one.audit("req-7")
+    assert view.event == AuditEvent(
+        actor=f"staffUsers/{AGENT}",
+        resource="invoices/inv-1",
+        purpose=Purpose.CASE_VIEW,
+        outcome=Outcome.ALLOWED,
+        channel=Channel.ROPO_ONE,
+        data_subject=DEBTOR,
+        reason="STAFF_AGENT",
+    )
+    (company,) = await one.audit("req-8")
+    assert company.event.data_subject == "organizations/" + "b" * 64
+    records = await one.audit()
+    assert [r.event.purpose for r in records] == [
+        Purpose.CASE_VIEW,
+        Purpose.CASE_VIEW,
+        Purpose.CASE_SEARCH,
+    ]
+    assert records[2].event.result_count == 2 and records[2].event.resource == "invoices"
+    assert verify_chain(records) is None
+    # Nothing about the debtor in the records or in any log line (the test client's own,
+    # which print the URLs it requested, included).
+    everything = " ".join(str(line) for line in logs()) + " ".join(str(r) for r in records)
     assert "Maija" not in everything and "150385" not in everything
 
 
@@ -384,16 +375,30 @@ async def test_a_creditor_user_sees_only_its_own_cases(tmp_path: Path) -> None:
         assert one.cases.searches[-1].creditor == TESTI
         assert own.name in page.text and foreign.name not in page.text
 
-        with captured_logs() as logs:
-            other = await one.client.get("/ropo-one/tapaukset/inv-x")
-            missing = await one.client.get("/ropo-one/tapaukset/inv-missing")
-            malformed = await one.client.get("/ropo-one/tapaukset/..%2F..%2Fetc")
-        assert other.status_code == missing.status_code == 404
-        assert other.content == missing.content
-        assert malformed.status_code == 404
+        other = await one.client.get("/ropo-one/tapaukset/inv-x")
+        missing = await one.client.get("/ropo-one/tapaukset/inv-missing")
+        malformed = await one.client.get("/ropo-one/tapaukset/inv!x")
+        assert other.status_code == missing.status_code == malformed.status_code == 404
+        assert other.content == missing.content == malformed.content
         assert "Tapausta ei löytynyt" in other.text
-        assert not [line for line in logs() if line["event"] == "staff_data_access"]
+        # Asked with the creditor role; the other creditor's invoice was never read.
+        creditor_role = "creditor:" + TESTI.removeprefix("creditors/")
+        assert one.authz.checks[0] == (
+            f"staffUsers/{TESTI_USER}",
+            "invoices/inv-x",
+            Action.VIEW,
+            (creditor_role,),
+        )
+        assert foreign.name not in one.cases.gets
+        records = await one.audit()
+        assert [(r.event.purpose, r.event.resource, r.event.reason) for r in records[1:]] == [
+            (Purpose.ACCESS_DENIED, "invoices/inv-x", "NO_RELATION"),
+            (Purpose.ACCESS_DENIED, "invoices/inv-missing", "NO_RELATION"),
+            (Purpose.ACCESS_DENIED, "invoices/-", "MALFORMED_ID"),
+        ]
+        assert all(r.event.outcome == Outcome.DENIED for r in records[1:])
         assert (await one.client.get("/ropo-one/tapaukset/inv-1")).status_code == 200
+        assert (await one.audit())[-1].event.purpose == Purpose.CASE_VIEW
 
 
 async def test_swedish_and_english_through_the_language_switch(one: Console) -> None:

@@ -145,8 +145,8 @@ _FI: Final[dict[str, str]] = {
     "lookup.title": "Hae lasku – MyRopo",
     "lookup.heading": "Hae lasku",
     "lookup.intro": (
-        "Voit hakea laskun, joka ei näy laskulistallasi, esimerkiksi yrityksen laskun. Löytynyt"
-        " lasku näkyy listallasi tämän istunnon ajan."
+        "Voit hakea laskun, joka ei näy laskulistallasi, esimerkiksi yrityksen laskun. Voit "
+        "katsoa ja maksaa löytynyttä laskua rajoitetun ajan."
     ),
     "lookup.by_details": "Hae laskun tiedolla",
     "lookup.invoice_number": "Laskun numero",
@@ -196,6 +196,97 @@ _FI: Final[dict[str, str]] = {
     "error.not_implemented.body": "Tämä toiminto avataan pian.",
     "error.document_unavailable.heading": "Laskun kuvaa ei voitu näyttää",
     "error.document_unavailable.body": "Yritä hetken kuluttua uudelleen.",
+    # --- Valtuutus, Maksa ---
+    "row.delegate": "Valtuutettu",
+    "row.delegate_hint": "sinut on valtuutettu hoitamaan tätä laskua laskun saajan puolesta",
+    "row.lookup": "Haettu",
+    "row.lookup_hint": "löysit laskun Hae lasku -toiminnolla",
+    "invoice.pay": "Maksa",
+    "invoice.delegate_note": (
+        "Sinut on valtuutettu hoitamaan tätä laskua laskun saajan puolesta. Voit maksaa "
+        "laskun, hakea sille maksuaikaa ja keskustella siitä asiakaspalvelun kanssa."
+    ),
+    "invoice.lookup_note": (
+        "Löysit tämän laskun Hae lasku -toiminnolla. Voit katsoa ja maksaa sitä rajoitetun ajan."
+    ),
+    "valtuutus.heading": "Valtuutus",
+    "valtuutus.intro": (
+        "Voit valtuuttaa toisen henkilön hoitamaan tätä laskua puolestasi. Valtuutus koskee "
+        "vain tätä laskua: valtuutettu näkee laskun, voi maksaa sen, hakea sille maksuaikaa ja "
+        "keskustella siitä asiakaspalvelun kanssa, mutta ei voi valtuuttaa muita. Valtuutus "
+        "päättyy, kun lasku on maksettu."
+    ),
+    "valtuutus.continuous": (
+        "Jatkuvan valtuutuksen, joka koskee kaikkia laskujasi, voit tehdä asiakaspalvelun "
+        "chatissa (Avaa Chat)."
+    ),
+    "valtuutus.name": "Nimi",
+    "valtuutus.national_id": "Henkilötunnus",
+    "valtuutus.national_id_hint": "Valtuutettavan henkilötunnus, muodossa PPKKVV-NNNT.",
+    "valtuutus.expire_date": "Voimassa asti (valinnainen)",
+    "valtuutus.expire_date_hint": "Viimeinen voimassaolopäivä. Tyhjä: kunnes lasku on maksettu.",
+    "valtuutus.submit": "Tallenna",
+    "valtuutus.closed": (
+        "Lasku on maksettu tai päättynyt, joten sille ei voi enää antaa valtuutusta."
+    ),
+    "valtuutus.given": "Annetut valtuutukset",
+    "valtuutus.none_given": "Et ole valtuuttanut ketään hoitamaan tätä laskua.",
+    "valtuutus.column.name": "Nimi",
+    "valtuutus.column.national_id": "Henkilötunnus",
+    "valtuutus.column.until": "Voimassa asti",
+    "valtuutus.column.state": "Tila",
+    "valtuutus.column.actions": "Toiminnot",
+    "valtuutus.continuous_row": "Jatkuva valtuutus: kaikki laskusi",
+    "valtuutus.no_end": "Toistaiseksi",
+    "valtuutus.state.ACTIVE": "Voimassa",
+    "valtuutus.state.REVOKED": "Peruttu",
+    "valtuutus.state.EXPIRED": "Vanhentunut",
+    "valtuutus.state.ENDED": "Päättynyt",
+    "valtuutus.revoke": "Peru valtuutus",
+    "valtuutus.errors_heading": "Tarkista valtuutuksen tiedot",
+    "valtuutus.error.REQUIRED": "Täytä kenttä.",
+    "valtuutus.error.TOO_LONG": "Teksti on liian pitkä.",
+    "valtuutus.error.INVALID_NAME": "Tarkista nimi.",
+    "valtuutus.error.NAME_CONTAINS_NATIONAL_ID": (
+        "Kirjoita nimi-kenttään valtuutettavan nimi, ei henkilötunnusta."
+    ),
+    "valtuutus.error.INVALID_NATIONAL_ID": (
+        "Henkilötunnus ei ole oikein. Tarkista se ja kirjoita se uudelleen."
+    ),
+    "valtuutus.error.SELF_AUTHORIZATION": "Et voi valtuuttaa itseäsi.",
+    "valtuutus.error.INVALID_DATE": "Päivämäärä ei ole oikein. Käytä muotoa p.k.vvvv.",
+    "valtuutus.error.EXPIRE_DATE_IN_PAST": "Päivämäärä ei voi olla menneisyydessä.",
+    "valtuutus.problem.AUTHORIZATION_ALREADY_ACTIVE": (
+        "Henkilöllä on jo voimassa oleva valtuutus tähän laskuun."
+    ),
+    "valtuutus.problem.INVOICE_CLOSED": (
+        "Lasku on maksettu tai päättynyt, joten sille ei voi enää antaa valtuutusta."
+    ),
+    "valtuutus.problem.AUTHORIZATION_NOT_ACTIVE": "Valtuutus on jo päättynyt.",
+    "notice.authorization_saved": "Valtuutus on tallennettu.",
+    "notice.authorization_revoked": "Valtuutus on peruttu.",
+    "pay.title": "Maksa lasku {number} – MyRopo",
+    "pay.heading": "Maksa lasku",
+    "pay.back": "Takaisin laskuun",
+    "pay.intro": (
+        "Maksa lasku verkkopankissa tai mobiilipankissa alla olevilla tiedoilla. Käytä aina "
+        "viitenumeroa, jotta maksu kohdistuu oikealle laskulle."
+    ),
+    "pay.details": "Maksutiedot",
+    "pay.amount": "Maksettava summa",
+    "pay.recipient": "Saaja",
+    "pay.iban": "Saajan tilinumero",
+    "pay.bic": "BIC",
+    "pay.reference": "Viitenumero",
+    "pay.due_date": "Eräpäivä",
+    "pay.reference_hint": "Maksu kirjautuu laskulle, kun pankki on välittänyt sen meille.",
+    "pay.copy": "Kopioi tiedot pankkiin",
+    "pay.barcode_intro": (
+        "Kun liität virtuaaliviivakoodin verkkopankin maksulomakkeelle, saaja, tilinumero, "
+        "summa, viitenumero ja eräpäivä täyttyvät valmiiksi."
+    ),
+    "pay.barcode": "Virtuaaliviivakoodi",
+    "pay.nothing_open": "Laskulla ei ole avoinna maksettavaa.",
 }
 
 _SV: Final[dict[str, str]] = {
@@ -285,7 +376,7 @@ _SV: Final[dict[str, str]] = {
     "lookup.heading": "Sök faktura",
     "lookup.intro": (
         "Du kan söka en faktura som inte syns i din fakturalista, till exempel ett företags "
-        "faktura. En faktura du hittar syns i din lista under den här sessionen."
+        "faktura. Du kan se och betala en faktura du hittar under en begränsad tid."
     ),
     "lookup.by_details": "Sök med fakturans uppgifter",
     "lookup.invoice_number": "Fakturanummer",
@@ -351,6 +442,95 @@ _SV: Final[dict[str, str]] = {
     "error.not_implemented.body": "Den här funktionen öppnas snart.",
     "error.document_unavailable.heading": "Fakturabilden kunde inte visas",
     "error.document_unavailable.body": "Försök igen om en stund.",
+    # --- Valtuutus, Maksa ---
+    "row.delegate": "Befullmäktigad",
+    "row.delegate_hint": "du har fullmakt att sköta fakturan för mottagarens räkning",
+    "row.lookup": "Sökt",
+    "row.lookup_hint": "du hittade fakturan med Sök faktura",
+    "invoice.pay": "Betala",
+    "invoice.delegate_note": (
+        "Du har fullmakt att sköta den här fakturan för fakturamottagarens räkning. Du kan "
+        "betala fakturan, be om betalningstid och diskutera den med kundtjänsten."
+    ),
+    "invoice.lookup_note": (
+        "Du hittade fakturan med Sök faktura. Du kan se och betala den under en begränsad tid."
+    ),
+    "valtuutus.heading": "Fullmakt",
+    "valtuutus.intro": (
+        "Du kan ge en annan person fullmakt att sköta den här fakturan för din räkning. "
+        "Fullmakten gäller endast den här fakturan: den befullmäktigade ser fakturan, kan betala "
+        "den, be om betalningstid och diskutera den med kundtjänsten, men kan inte ge fullmakt "
+        "åt andra. Fullmakten upphör när fakturan är betald."
+    ),
+    "valtuutus.continuous": (
+        "En fortlöpande fullmakt för alla dina fakturor kan du ge i kundtjänstens chatt "
+        "(Öppna chatten)."
+    ),
+    "valtuutus.name": "Namn",
+    "valtuutus.national_id": "Personbeteckning",
+    "valtuutus.national_id_hint": "Den befullmäktigades personbeteckning, i formen DDMMÅÅ-NNNK.",
+    "valtuutus.expire_date": "Giltig till (valfritt)",
+    "valtuutus.expire_date_hint": "Sista giltighetsdag. Tomt: tills fakturan är betald.",
+    "valtuutus.submit": "Spara",
+    "valtuutus.closed": "Fakturan är betald eller avslutad, så ingen fullmakt kan längre ges.",
+    "valtuutus.given": "Givna fullmakter",
+    "valtuutus.none_given": "Du har inte gett någon fullmakt för den här fakturan.",
+    "valtuutus.column.name": "Namn",
+    "valtuutus.column.national_id": "Personbeteckning",
+    "valtuutus.column.until": "Giltig till",
+    "valtuutus.column.state": "Status",
+    "valtuutus.column.actions": "Funktioner",
+    "valtuutus.continuous_row": "Fortlöpande fullmakt: alla dina fakturor",
+    "valtuutus.no_end": "Tills vidare",
+    "valtuutus.state.ACTIVE": "Giltig",
+    "valtuutus.state.REVOKED": "Återkallad",
+    "valtuutus.state.EXPIRED": "Utgången",
+    "valtuutus.state.ENDED": "Upphört",
+    "valtuutus.revoke": "Återkalla fullmakten",
+    "valtuutus.errors_heading": "Kontrollera fullmaktens uppgifter",
+    "valtuutus.error.REQUIRED": "Fyll i fältet.",
+    "valtuutus.error.TOO_LONG": "Texten är för lång.",
+    "valtuutus.error.INVALID_NAME": "Kontrollera namnet.",
+    "valtuutus.error.NAME_CONTAINS_NATIONAL_ID": (
+        "Skriv den befullmäktigades namn i namnfältet, inte personbeteckningen."
+    ),
+    "valtuutus.error.INVALID_NATIONAL_ID": (
+        "Personbeteckningen är inte korrekt. Kontrollera den och skriv den på nytt."
+    ),
+    "valtuutus.error.SELF_AUTHORIZATION": "Du kan inte ge fullmakt åt dig själv.",
+    "valtuutus.error.INVALID_DATE": "Datumet är inte korrekt. Använd formen d.m.åååå.",
+    "valtuutus.error.EXPIRE_DATE_IN_PAST": "Datumet kan inte vara i det förflutna.",
+    "valtuutus.problem.AUTHORIZATION_ALREADY_ACTIVE": (
+        "Personen har redan en giltig fullmakt för den här fakturan."
+    ),
+    "valtuutus.problem.INVOICE_CLOSED": (
+        "Fakturan är betald eller avslutad, så ingen fullmakt kan längre ges."
+    ),
+    "valtuutus.problem.AUTHORIZATION_NOT_ACTIVE": "Fullmakten har redan upphört.",
+    "notice.authorization_saved": "Fullmakten har sparats.",
+    "notice.authorization_revoked": "Fullmakten har återkallats.",
+    "pay.title": "Betala faktura {number} – MyRopo",
+    "pay.heading": "Betala fakturan",
+    "pay.back": "Tillbaka till fakturan",
+    "pay.intro": (
+        "Betala fakturan i nätbanken eller mobilbanken med uppgifterna nedan. Använd alltid "
+        "referensnumret så att betalningen riktas till rätt faktura."
+    ),
+    "pay.details": "Betalningsuppgifter",
+    "pay.amount": "Belopp att betala",
+    "pay.recipient": "Mottagare",
+    "pay.iban": "Mottagarens kontonummer",
+    "pay.bic": "BIC",
+    "pay.reference": "Referensnummer",
+    "pay.due_date": "Förfallodag",
+    "pay.reference_hint": "Betalningen bokförs på fakturan när banken har förmedlat den till oss.",
+    "pay.copy": "Kopiera uppgifterna till banken",
+    "pay.barcode_intro": (
+        "När du klistrar in den virtuella streckkoden i nätbankens betalningsformulär fylls "
+        "mottagare, kontonummer, belopp, referensnummer och förfallodag i automatiskt."
+    ),
+    "pay.barcode": "Virtuell streckkod",
+    "pay.nothing_open": "Fakturan har inget öppet belopp att betala.",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -439,8 +619,8 @@ _EN: Final[dict[str, str]] = {
     "lookup.title": "Find an invoice – MyRopo",
     "lookup.heading": "Find an invoice",
     "lookup.intro": (
-        "You can find an invoice that is not in your list, for example a company's invoice. An "
-        "invoice you find stays in your list for this session."
+        "You can find an invoice that is not in your list, for example a company's invoice. You "
+        "can view and pay an invoice you find for a limited time."
     ),
     "lookup.by_details": "Search with the invoice details",
     "lookup.invoice_number": "Invoice number",
@@ -508,6 +688,95 @@ _EN: Final[dict[str, str]] = {
     "error.not_implemented.body": "This feature opens soon.",
     "error.document_unavailable.heading": "The invoice image could not be shown",
     "error.document_unavailable.body": "Please try again in a moment.",
+    # --- Valtuutus, Maksa ---
+    "row.delegate": "Authorized",
+    "row.delegate_hint": "you are authorized to handle this invoice on behalf of its recipient",
+    "row.lookup": "Found",
+    "row.lookup_hint": "you found this invoice with Find an invoice",
+    "invoice.pay": "Pay",
+    "invoice.delegate_note": (
+        "You are authorized to handle this invoice on behalf of its recipient. You can pay it, "
+        "ask for more time to pay and discuss it with customer service."
+    ),
+    "invoice.lookup_note": (
+        "You found this invoice with Find an invoice. You can view and pay it for a limited time."
+    ),
+    "valtuutus.heading": "Authorization",
+    "valtuutus.intro": (
+        "You can authorize another person to handle this invoice on your behalf. The "
+        "authorization applies to this invoice only: the authorized person sees the invoice, can "
+        "pay it, ask for more time to pay and discuss it with customer service, but cannot "
+        "authorize others. It ends when the invoice is paid."
+    ),
+    "valtuutus.continuous": (
+        "A continuous authorization for all your invoices can be made in the customer service "
+        "chat (Open chat)."
+    ),
+    "valtuutus.name": "Name",
+    "valtuutus.national_id": "Personal identity code",
+    "valtuutus.national_id_hint": "The person's Finnish personal identity code, DDMMYY-NNNC.",
+    "valtuutus.expire_date": "Valid until (optional)",
+    "valtuutus.expire_date_hint": "The last day in force. Empty: until the invoice is paid.",
+    "valtuutus.submit": "Save",
+    "valtuutus.closed": "The invoice is paid or closed, so it can no longer be authorized.",
+    "valtuutus.given": "Authorizations given",
+    "valtuutus.none_given": "You have not authorized anyone to handle this invoice.",
+    "valtuutus.column.name": "Name",
+    "valtuutus.column.national_id": "Personal identity code",
+    "valtuutus.column.until": "Valid until",
+    "valtuutus.column.state": "Status",
+    "valtuutus.column.actions": "Actions",
+    "valtuutus.continuous_row": "Continuous authorization: all your invoices",
+    "valtuutus.no_end": "Until further notice",
+    "valtuutus.state.ACTIVE": "In force",
+    "valtuutus.state.REVOKED": "Revoked",
+    "valtuutus.state.EXPIRED": "Expired",
+    "valtuutus.state.ENDED": "Ended",
+    "valtuutus.revoke": "Revoke authorization",
+    "valtuutus.errors_heading": "Check the authorization details",
+    "valtuutus.error.REQUIRED": "Fill in this field.",
+    "valtuutus.error.TOO_LONG": "The text is too long.",
+    "valtuutus.error.INVALID_NAME": "Check the name.",
+    "valtuutus.error.NAME_CONTAINS_NATIONAL_ID": (
+        "Write the person's name in the name field, not the personal identity code."
+    ),
+    "valtuutus.error.INVALID_NATIONAL_ID": (
+        "The personal identity code is not valid. Check it and type it again."
+    ),
+    "valtuutus.error.SELF_AUTHORIZATION": "You cannot authorize yourself.",
+    "valtuutus.error.INVALID_DATE": "The date is not valid. Use the form d.m.yyyy.",
+    "valtuutus.error.EXPIRE_DATE_IN_PAST": "The date cannot be in the past.",
+    "valtuutus.problem.AUTHORIZATION_ALREADY_ACTIVE": (
+        "The person already holds an authorization in force for this invoice."
+    ),
+    "valtuutus.problem.INVOICE_CLOSED": (
+        "The invoice is paid or closed, so it can no longer be authorized."
+    ),
+    "valtuutus.problem.AUTHORIZATION_NOT_ACTIVE": "The authorization has already ended.",
+    "notice.authorization_saved": "The authorization was saved.",
+    "notice.authorization_revoked": "The authorization was revoked.",
+    "pay.title": "Pay invoice {number} – MyRopo",
+    "pay.heading": "Pay the invoice",
+    "pay.back": "Back to the invoice",
+    "pay.intro": (
+        "Pay the invoice in your online or mobile bank with the details below. Always use the "
+        "reference number so that the payment reaches the right invoice."
+    ),
+    "pay.details": "Payment details",
+    "pay.amount": "Amount to pay",
+    "pay.recipient": "Payee",
+    "pay.iban": "Payee account",
+    "pay.bic": "BIC",
+    "pay.reference": "Reference number",
+    "pay.due_date": "Due date",
+    "pay.reference_hint": "The payment shows on the invoice once the bank has passed it to us.",
+    "pay.copy": "Copy the details to your bank",
+    "pay.barcode_intro": (
+        "Paste the virtual bank barcode into your bank's payment form and the payee, account, "
+        "amount, reference and due date are filled in for you."
+    ),
+    "pay.barcode": "Virtual bank barcode",
+    "pay.nothing_open": "Nothing is open on this invoice.",
 }
 
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"fi": _FI, "sv": _SV, "en": _EN}
@@ -544,3 +813,9 @@ class Translator:
     def money(self, value: Money) -> str:
         """``1 696,32 €`` (fi, sv) or ``€1,696.32`` (en)."""
         return value.format(self.language)
+
+    def plain_amount(self, value: Money) -> str:
+        """The amount as a bank's payment form takes it: no grouping, no currency —
+        ``1696,32`` (fi, sv) or ``1696.32`` (en)."""
+        text = str(value.amount)
+        return text if self.language == "en" else text.replace(".", ",")

@@ -16,6 +16,7 @@ import grpc.aio
 import httpx
 from ropo_platform.db import Database
 
+from ropo_gateway.audit.trail import AuditTrail
 from ropo_gateway.auth.oidc import OidcClient, OidcConfig
 from ropo_gateway.auth.sessions import Clock, SessionManager, SessionPolicy, utc_now
 from ropo_gateway.auth.staff_wiring import StaffAuth, build_staff_auth
@@ -23,9 +24,9 @@ from ropo_gateway.clients.authorization import AuthorizationClient
 from ropo_gateway.clients.base import open_channel
 from ropo_gateway.clients.invoices import InvoiceClient
 from ropo_gateway.config import GatewaySettings
-from ropo_gateway.myropo.grants import LookupGrants
 from ropo_gateway.myropo.rate_limit import LookupRateLimiter, RateLimit
-from ropo_gateway.storage.lookup_store import SqlAttemptStore, SqlLookupGrants
+from ropo_gateway.storage.audit_store import SqlAuditLog
+from ropo_gateway.storage.lookup_store import SqlAttemptStore
 from ropo_gateway.storage.session_store import SqlSessionStore
 
 # gateway/migrations beside the package sources (src/ropo_gateway → ../../migrations).
@@ -84,11 +85,13 @@ class Runtime:
     oidc: OidcClient
     invoices: InvoiceClient
     authorization: AuthorizationClient
-    #: Invoices found with *Hae lasku*, per session (interim home, see ``myropo.grants``).
-    lookup_grants: LookupGrants
+    #: *Hae lasku* attempts per person (the grants are kept by the authorization service).
     lookup_limiter: LookupRateLimiter
     #: Ropo One's staff login: its OIDC client and staff sessions.
     staff: StaffAuth
+    #: The audit log of access to personal data (records are read back by tests and audits).
+    audit_log: SqlAuditLog
+    audit: AuditTrail
     #: Logical peer name → channel (also used by the readiness probe).
     channels: dict[str, grpc.aio.Channel] = field(default_factory=dict)
 
@@ -118,6 +121,7 @@ def build_runtime(
         headers={"User-Agent": "ropo-gateway"},
     )
     timeout = settings.rpc_timeout_seconds
+    audit_log = SqlAuditLog(database, clock)
     channels = {
         "invoice": open_channel(settings.invoice_addr, timeout),
         "authorization": open_channel(settings.authorization_addr, timeout),
@@ -130,10 +134,11 @@ def build_runtime(
         oidc=OidcClient(http, oidc_config(settings), clock),
         invoices=InvoiceClient(channels["invoice"], timeout),
         authorization=AuthorizationClient(channels["authorization"], timeout),
-        lookup_grants=SqlLookupGrants(database, clock),
         lookup_limiter=LookupRateLimiter(
             SqlAttemptStore(database), lookup_rate_limit(settings), clock
         ),
         staff=build_staff_auth(settings, http, database, clock),
+        audit_log=audit_log,
+        audit=AuditTrail(audit_log),
         channels=channels,
     )

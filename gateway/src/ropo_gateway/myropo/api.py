@@ -2,20 +2,25 @@
 
 Authentication is the page session (cookie); every endpoint answers 401 without
 one. Errors are AIP-193 bodies (``ErrorResponse``). An invoice the person may not
-see answers exactly like a missing one (404 ``INVOICE_NOT_FOUND``), and every
-lookup miss is the same 404 ``INVOICE_LOOKUP_FAILED``.
+see or act on answers exactly like a missing one (404 ``INVOICE_NOT_FOUND``, one
+audit record), and every lookup miss is the same 404 ``INVOICE_LOOKUP_FAILED``.
+Mutations take ``application/json`` only.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 from ropo_platform.errors import FieldViolation
 from starlette.responses import Response
 
-from ropo_gateway.errors import invalid_input, unsupported_media_type
+from ropo_gateway.errors import ApiError, invalid_input, unsupported_media_type
 from ropo_gateway.myropo.api_models import (
+    Authorization,
+    AuthorizationList,
+    AuthorizationRequest,
     ErrorResponse,
     InvoiceDetail,
     InvoiceEvents,
@@ -23,12 +28,20 @@ from ropo_gateway.myropo.api_models import (
     InvoiceSummary,
     LookupRequest,
     LookupResult,
+    PaymentDetails,
     TimelineEvent,
+)
+from ropo_gateway.myropo.authorizations import (
+    AuthorizationConflict,
+    AuthorizationInputError,
+    grantee_details,
+    revocable,
 )
 from ropo_gateway.myropo.dashboard import MAX_QUERY_LENGTH, ListingRequest, Tab, load_dashboard
 from ropo_gateway.myropo.deps import (
     AccessPolicyDep,
     CustomerDep,
+    InvoiceAuthorizationsDep,
     InvoiceLookupDep,
     InvoiceReaderDep,
     InvoiceSourceDep,
@@ -59,6 +72,27 @@ _NOT_FOUND: Final[_Responses] = {
     404: _error("INVOICE_NOT_FOUND: no such invoice, or one the person may not see (same answer).")
 }
 _UNAVAILABLE: Final[_Responses] = {503: _error("A service the gateway needs is unavailable.")}
+_NOT_FOUND_OR_NOT_ALLOWED: Final[_Responses] = {
+    404: _error(
+        "INVOICE_NOT_FOUND: no such invoice or authorization, or one the person may not act "
+        "on (only the invoice's debtor manages its authorizations). Always the same answer."
+    )
+}
+_CONFLICT_DESCRIPTION: Final = {
+    "AUTHORIZATION_ALREADY_ACTIVE": "The person already holds an active authorization for it.",
+    "INVOICE_CLOSED": "The invoice is paid or closed: it can no longer be authorized.",
+    "AUTHORIZATION_NOT_ACTIVE": "The authorization has already ended.",
+}
+
+
+def conflict(reason: str) -> ApiError:
+    """409: refused because of the state of things, not the input."""
+    return ApiError(
+        HTTPStatus.CONFLICT,
+        reason,
+        _CONFLICT_DESCRIPTION.get(reason, "Conflict."),
+        page="conflict",
+    )
 
 
 def require_json(request: Request) -> None:
@@ -101,7 +135,6 @@ async def list_invoices(
     session — one tab and one page at a time, newest due date first."""
     dashboard = await load_dashboard(
         customer.identity,
-        customer.holder,
         policy,
         invoices,
         ListingRequest(tab=tab, query=query.strip(), page_token=page_token),
@@ -123,7 +156,7 @@ async def get_invoice(
 ) -> InvoiceDetail:
     """The invoice with its status, amounts, ledger components (capital, interest, fees)
     and rows; texts in the language of the ``ropo_lang`` cookie."""
-    detail = await reader.detail(customer.holder, invoice_id, language)
+    detail = await reader.detail(customer.subject, invoice_id, language)
     return InvoiceDetail.from_view(detail, f"{PREFIX}/invoices/{detail.row.id}/document")
 
 
@@ -137,7 +170,7 @@ async def list_invoice_events(
     invoice_id: str, customer: CustomerDep, reader: InvoiceReaderDep, language: LanguageDep
 ) -> InvoiceEvents:
     """What happened to the invoice, oldest first, titles in the request's language."""
-    entries = await reader.timeline(customer.holder, invoice_id, language)
+    entries = await reader.timeline(customer.subject, invoice_id, language)
     return InvoiceEvents(events=[TimelineEvent.of(entry) for entry in entries])
 
 
@@ -160,7 +193,7 @@ async def get_invoice_document(
     invoice_id: str, customer: CustomerDep, reader: InvoiceReaderDep
 ) -> Response:
     """*Avaa lasku*: the PDF, shown inline, never cached."""
-    return pdf_response(await reader.document(customer.holder, invoice_id))
+    return pdf_response(await reader.document(customer.subject, invoice_id))
 
 
 def lookup_query(body: LookupRequest) -> LookupQuery:
@@ -202,5 +235,106 @@ async def create_lookup(
     """Find an invoice by its number, reference and the postal code on it, or by its
     MyRopo ID. On a match the session may open the invoice (a lookup grant) and it is
     listed with the person's invoices until logout. Attempts are limited per person."""
-    row = await lookup.find(customer.holder, lookup_query(body), language)
+    row = await lookup.find(customer.subject, lookup_query(body), language)
     return LookupResult(invoice=InvoiceSummary.of(row), invoice_url=f"{PREFIX}/invoices/{row.id}")
+
+
+@api.get(
+    "/invoices/{invoice_id}/payment",
+    response_model=PaymentDetails,
+    summary="How to pay the invoice now (Maksa)",
+    responses={**_UNAUTHENTICATED, **_NOT_FOUND, **_UNAVAILABLE},
+)
+async def get_payment(
+    invoice_id: str, customer: CustomerDep, reader: InvoiceReaderDep, language: LanguageDep
+) -> PaymentDetails:
+    """The bank transfer details: amount open, payee, IBAN, BIC, reference, due date and the
+    virtual bank barcode. For anyone who may pay the invoice (its debtor, an authorized
+    person, a person who found it with *Hae lasku*)."""
+    return PaymentDetails.of(await reader.payment(customer.subject, invoice_id, language))
+
+
+@api.get(
+    "/invoices/{invoice_id}/authorizations",
+    response_model=AuthorizationList,
+    summary="The authorizations given for an invoice (Valtuutus)",
+    responses={**_UNAUTHENTICATED, **_NOT_FOUND_OR_NOT_ALLOWED, **_UNAVAILABLE},
+)
+async def list_authorizations(
+    invoice_id: str, customer: CustomerDep, valtuutus: InvoiceAuthorizationsDep
+) -> AuthorizationList:
+    """For the invoice's debtor: whom they authorized for this invoice (and continuous
+    authorizations covering it), newest first, with the henkilötunnus masked."""
+    access = await valtuutus.require(customer.subject, invoice_id)
+    given = await valtuutus.given(access)
+    return AuthorizationList(
+        authorizations=[Authorization.of(item, revocable(item, access)) for item in given]
+    )
+
+
+@api.post(
+    "/invoices/{invoice_id}/authorizations",
+    response_model=Authorization,
+    status_code=HTTPStatus.CREATED,
+    summary="Authorize a person for this invoice (Valtuutus)",
+    dependencies=[Depends(require_json)],
+    responses={
+        **_UNAUTHENTICATED,
+        400: _error(
+            "INVALID_REQUEST: a field is wrong; the BadRequest detail names it with a reason "
+            "(REQUIRED, TOO_LONG, INVALID_NATIONAL_ID, SELF_AUTHORIZATION, INVALID_DATE, "
+            "EXPIRE_DATE_IN_PAST, ...). The values are never echoed."
+        ),
+        **_NOT_FOUND_OR_NOT_ALLOWED,
+        409: _error("AUTHORIZATION_ALREADY_ACTIVE or INVOICE_CLOSED."),
+        415: _error("The body is not application/json."),
+        **_UNAVAILABLE,
+    },
+)
+async def create_authorization(
+    invoice_id: str,
+    body: AuthorizationRequest,
+    customer: CustomerDep,
+    valtuutus: InvoiceAuthorizationsDep,
+) -> Authorization:
+    """The invoice's debtor authorizes a person, named by name and henkilötunnus, to handle
+    this invoice only (see it, pay it, ask for payment time, chat about it), optionally
+    until a date. Continuous authorizations are made through customer service chat."""
+    access = await valtuutus.require(customer.subject, invoice_id)
+    try:
+        details = grantee_details(body.name, body.national_id, body.expire_date)
+        created = await valtuutus.grant(access, details)
+    except AuthorizationInputError as error:
+        raise invalid_input(error.violations) from None
+    except AuthorizationConflict as refused:
+        raise conflict(refused.reason) from None
+    return Authorization.of(created, revocable(created, access))
+
+
+@api.post(
+    "/invoices/{invoice_id}/authorizations/{authorization_id}/revoke",
+    response_model=Authorization,
+    summary="Revoke an authorization given for this invoice (Peru valtuutus)",
+    dependencies=[Depends(require_json)],
+    responses={
+        **_UNAUTHENTICATED,
+        **_NOT_FOUND_OR_NOT_ALLOWED,
+        409: _error("AUTHORIZATION_NOT_ACTIVE: it has already ended."),
+        415: _error("The body is not application/json."),
+        **_UNAVAILABLE,
+    },
+)
+async def revoke_authorization(
+    invoice_id: str,
+    authorization_id: str,
+    customer: CustomerDep,
+    valtuutus: InvoiceAuthorizationsDep,
+) -> Authorization:
+    """End an authorization the person gave for this invoice; the authorized person's very
+    next request is refused. The body is an empty JSON object."""
+    access = await valtuutus.require(customer.subject, invoice_id)
+    try:
+        revoked = await valtuutus.revoke(access, authorization_id)
+    except AuthorizationConflict as refused:
+        raise conflict(refused.reason) from None
+    return Authorization.of(revoked, revocable(revoked, access))

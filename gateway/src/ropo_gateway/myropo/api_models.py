@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from ropo_platform.money import Money as ExactMoney
 
 from ropo_gateway.auth.model import Identity
+from ropo_gateway.clients.authorization import AuthorizationView
+from ropo_gateway.myropo.authorizations import MAX_NAME_LENGTH, MAX_NATIONAL_ID_LENGTH
 from ropo_gateway.myropo.dashboard import Dashboard, Tab
 from ropo_gateway.myropo.views import InvoiceDetail as DetailView
-from ropo_gateway.myropo.views import InvoiceRow, TimelineEntry
+from ropo_gateway.myropo.views import InvoiceRow, PaymentInstructions, TimelineEntry
 
 
 class Money(BaseModel):
@@ -60,7 +62,11 @@ class InvoiceSummary(BaseModel):
     paid_in_myropo: bool = Field(description="Paid in MyRopo, money not yet settled.")
     reference: str = Field(description="Payment reference, machine form.")
     reference_printed: str = Field(description="Payment reference as printed (Maksuviite).")
-    access: str = Field(description="Why the person sees it: OWN, AUTHORIZED, LOOKUP, ...")
+    access: str = Field(
+        description="Why the person sees it: OWN (their own), AUTHORIZED (a valtuutus for "
+        "this invoice), CONTINUOUS_AUTHORIZATION (for all the debtor's invoices), LOOKUP "
+        "(found with Hae lasku)."
+    )
 
     @classmethod
     def of(cls, row: InvoiceRow) -> InvoiceSummary:
@@ -234,6 +240,101 @@ class LookupResult(BaseModel):
 
     invoice: InvoiceSummary
     invoice_url: str = Field(description="The invoice's API URL.")
+
+
+class PaymentDetails(BaseModel):
+    """*Maksa*: how to pay the invoice now by bank transfer."""
+
+    invoice_id: str = Field(description="Opaque invoice id used in URLs.")
+    payable: bool = Field(description="False when nothing is open (nothing to pay).")
+    amount: Money = Field(description="What to pay: everything still open (Avoinna).")
+    recipient: str = Field(description="The payee (Saaja), the creditor.")
+    iban: str = Field(description="Payee account, IBAN without spaces.")
+    iban_printed: str = Field(description="The IBAN in groups of four.")
+    bic: str = Field(description="BIC of the payee's bank.")
+    reference: str = Field(description="Payment reference, machine form.")
+    reference_printed: str = Field(description="Payment reference as printed (Maksuviite).")
+    due_date: date | None = Field(description="Current due date (Eräpäivä).")
+    virtual_bank_barcode: str = Field(
+        description="54 digits (version 4 or 5); empty when nothing is open or the account "
+        "has none."
+    )
+
+    @classmethod
+    def of(cls, payment: PaymentInstructions) -> PaymentDetails:
+        return cls(
+            invoice_id=payment.row.id,
+            payable=payment.payable,
+            amount=Money.of(payment.amount),
+            recipient=payment.recipient,
+            iban=payment.iban,
+            iban_printed=payment.iban_printed,
+            bic=payment.bic,
+            reference=payment.reference,
+            reference_printed=payment.reference_printed,
+            due_date=payment.due_date,
+            virtual_bank_barcode=payment.virtual_bank_barcode if payment.payable else "",
+        )
+
+
+class Authorization(BaseModel):
+    """A *valtuutus* the person gave: who may handle the invoice on their behalf. The
+    henkilötunnus is never returned, only its masked form."""
+
+    id: str = Field(description="Opaque authorization id used in URLs.")
+    name: str = Field(description='Resource name, "authorizations/{id}".')
+    type: str = Field(
+        description="INVOICE (this invoice only) or CONTINUOUS (all the person's invoices, "
+        "made by customer service)."
+    )
+    state: str = Field(description="ACTIVE, REVOKED, EXPIRED or ENDED (invoice paid or closed).")
+    grantee_display_name: str = Field(description="The authorized person's name as given.")
+    grantee_masked_identifier: str = Field(
+        description="The authorized person's henkilötunnus masked, DDMMYY-****."
+    )
+    invoice: str = Field(description='"invoices/{id}" for INVOICE; empty for CONTINUOUS.')
+    expire_date: date | None = Field(description="Last day in force (Voimassa asti); none: no end.")
+    create_time: datetime | None = Field(description="When it was given (UTC).")
+    end_time: datetime | None = Field(description="When it stopped being in force (UTC).")
+    revocable: bool = Field(description="The person may revoke it here (active, this invoice).")
+
+    @classmethod
+    def of(cls, view: AuthorizationView, revocable: bool) -> Authorization:
+        return cls(
+            id=view.id,
+            name=view.name,
+            type=view.type,
+            state=view.state,
+            grantee_display_name=view.grantee_display_name,
+            grantee_masked_identifier=view.grantee_masked_identifier,
+            invoice=view.invoice,
+            expire_date=view.expire_date,
+            create_time=view.create_time,
+            end_time=view.end_time,
+            revocable=revocable,
+        )
+
+
+class AuthorizationList(BaseModel):
+    """The authorizations the person gave that cover one invoice, newest first."""
+
+    authorizations: list[Authorization]
+
+
+class AuthorizationRequest(BaseModel):
+    """*Valtuutus*: authorize a person for this invoice only. ``national_id`` is sent in this
+    body only and is never returned or echoed in an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=MAX_NAME_LENGTH, description="The person's name (Nimi).")
+    national_id: str = Field(
+        max_length=MAX_NATIONAL_ID_LENGTH,
+        description="The person's henkilötunnus (2023 century signs accepted).",
+    )
+    expire_date: date | None = Field(
+        default=None, description="Last day in force (Voimassa asti); optional."
+    )
 
 
 class ErrorStatus(BaseModel):

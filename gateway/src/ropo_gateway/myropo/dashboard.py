@@ -1,8 +1,8 @@
 """The MyRopo front page as data: one tab (*Laskut* or *Arkisto*) of the invoices a person
 sees, optionally filtered by *Etsi laskua listauksesta*, one page at a time.
 
-Which invoices: the authorization service's ListAccessibleInvoices (own and
-authorized) plus the session's lookup grants (``InvoiceAccessPolicy``). The
+Which invoices: the authorization service's ListAccessibleInvoices (own, authorized
+and found with *Hae lasku*, each with its reason; ``InvoiceAccessPolicy``). The
 invoice service is then asked for exactly those names with the tab's filter, the
 search text and its own keyset page token; its order (newest due date first) is
 kept so that pages never overlap.
@@ -21,7 +21,6 @@ from ropo_gateway.clients.invoices import InvoiceListQuery
 from ropo_gateway.errors import UpstreamError
 from ropo_gateway.myropo.access import InvoiceAccessPolicy
 from ropo_gateway.myropo.formatting import compact_search_text
-from ropo_gateway.myropo.grants import GrantHolder
 from ropo_gateway.myropo.ports import InvoiceSource
 from ropo_gateway.myropo.views import InvoiceRow, row_from_invoice
 
@@ -63,7 +62,6 @@ def _is_bad_page_token(error: UpstreamError) -> bool:
 
 async def load_dashboard(
     identity: Identity,
-    holder: GrantHolder,
     policy: InvoiceAccessPolicy,
     invoices: InvoiceSource,
     request: ListingRequest,
@@ -76,7 +74,7 @@ async def load_dashboard(
     """One page of the requested tab. With ``restart_on_stale_token`` a page token that no
     longer fits (the visible set changed since it was issued) gives the first page instead
     of an error — what a person clicking *Seuraava sivu* expects; the API reports it."""
-    visible = await policy.visible_invoices(holder, max_invoices)
+    visible = await policy.visible_invoices(identity.subject, max_invoices)
     if not visible:
         return Dashboard(identity, request, [])
     query = InvoiceListQuery(

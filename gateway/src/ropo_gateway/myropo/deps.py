@@ -1,8 +1,9 @@
 """FastAPI dependencies of the MyRopo routes.
 
-The service clients are reached through ``get_invoice_source`` and
-``get_access_source`` only, so tests swap them for fakes with
-``app.dependency_overrides`` while sessions, grants and the rate limit stay real.
+The service clients are reached through ``get_invoice_source``,
+``get_access_source`` and ``get_authorization_source`` only, so tests swap them for
+fakes with ``app.dependency_overrides`` while sessions, the audit log and the rate
+limit stay real.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ropo_gateway.audit.model import Channel
 from ropo_gateway.auth.model import Identity, Session
-from ropo_gateway.auth.tokens import token_digest
 from ropo_gateway.errors import not_logged_in
 from ropo_gateway.myropo.access import InvoiceAccessPolicy
-from ropo_gateway.myropo.grants import GrantHolder
+from ropo_gateway.myropo.authorizations import InvoiceAuthorizations
 from ropo_gateway.myropo.invoice_page import InvoiceReader
 from ropo_gateway.myropo.lookup import InvoiceLookup
-from ropo_gateway.myropo.ports import AccessSource, InvoiceSource
+from ropo_gateway.myropo.ports import AccessSource, AuthorizationSource, InvoiceSource
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
 from ropo_gateway.web.pages import translator_for
+
+API_PATH_PREFIX = "/api/"
 
 
 def get_invoice_source(runtime: RuntimeDep) -> InvoiceSource:
@@ -30,32 +33,41 @@ def get_invoice_source(runtime: RuntimeDep) -> InvoiceSource:
 
 
 def get_access_source(runtime: RuntimeDep) -> AccessSource:
-    """The authorization service client."""
+    """The authorization service client (access decisions, lookup grants)."""
+    return runtime.authorization
+
+
+def get_authorization_source(runtime: RuntimeDep) -> AuthorizationSource:
+    """The authorization service client (*Valtuutus*)."""
     return runtime.authorization
 
 
 InvoiceSourceDep = Annotated[InvoiceSource, Depends(get_invoice_source)]
 AccessSourceDep = Annotated[AccessSource, Depends(get_access_source)]
+AuthorizationSourceDep = Annotated[AuthorizationSource, Depends(get_authorization_source)]
 
 
 @dataclass(frozen=True, slots=True)
 class Customer:
-    """A logged-in MyRopo customer and the key of their grants."""
+    """A logged-in MyRopo customer."""
 
     session: Session
-    holder: GrantHolder
 
     @property
     def identity(self) -> Identity:
         return self.session.identity
 
+    @property
+    def subject(self) -> str:
+        """``persons/{key}``: who asks, towards the services and in the audit log."""
+        return self.session.identity.subject
+
 
 async def get_customer(request: Request, runtime: RuntimeDep, session: SessionDep) -> Customer:
     """The logged-in person, or 401 (``not_logged_in``)."""
-    token = session_token(request, runtime)
-    if session is None or not token:
+    if session is None or not session_token(request, runtime):
         raise not_logged_in()
-    return Customer(session, GrantHolder(token_digest(token), session.identity.subject))
+    return Customer(session)
 
 
 CustomerDep = Annotated[Customer, Depends(get_customer)]
@@ -69,8 +81,17 @@ def get_language(request: Request) -> str:
 LanguageDep = Annotated[str, Depends(get_language)]
 
 
-def get_access_policy(runtime: RuntimeDep, access: AccessSourceDep) -> InvoiceAccessPolicy:
-    return InvoiceAccessPolicy(access, runtime.lookup_grants)
+def get_channel(request: Request) -> Channel:
+    """Where the request came in, for the audit log: a page or the JSON API."""
+    if request.url.path.startswith(API_PATH_PREFIX):
+        return Channel.MYROPO_API
+    return Channel.MYROPO
+
+
+def get_access_policy(
+    request: Request, runtime: RuntimeDep, access: AccessSourceDep
+) -> InvoiceAccessPolicy:
+    return InvoiceAccessPolicy(access, runtime.audit, get_channel(request))
 
 
 AccessPolicyDep = Annotated[InvoiceAccessPolicy, Depends(get_access_policy)]
@@ -83,8 +104,19 @@ def get_invoice_reader(policy: AccessPolicyDep, invoices: InvoiceSourceDep) -> I
 InvoiceReaderDep = Annotated[InvoiceReader, Depends(get_invoice_reader)]
 
 
-def get_invoice_lookup(runtime: RuntimeDep, invoices: InvoiceSourceDep) -> InvoiceLookup:
-    return InvoiceLookup(invoices, runtime.lookup_grants, runtime.lookup_limiter)
+def get_invoice_authorizations(
+    policy: AccessPolicyDep, authorizations: AuthorizationSourceDep
+) -> InvoiceAuthorizations:
+    return InvoiceAuthorizations(policy, authorizations)
+
+
+InvoiceAuthorizationsDep = Annotated[InvoiceAuthorizations, Depends(get_invoice_authorizations)]
+
+
+def get_invoice_lookup(
+    runtime: RuntimeDep, invoices: InvoiceSourceDep, access: AccessSourceDep
+) -> InvoiceLookup:
+    return InvoiceLookup(invoices, access, runtime.lookup_limiter)
 
 
 InvoiceLookupDep = Annotated[InvoiceLookup, Depends(get_invoice_lookup)]

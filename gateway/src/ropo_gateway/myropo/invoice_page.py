@@ -1,9 +1,10 @@
-"""One invoice for its page and the API: access check, details, timeline, image.
+"""One invoice for its pages and the API: access check, details, timeline, image, payment.
 
-Every read starts with ``InvoiceAccessPolicy.reason_to_view``; an invoice the
-person may not see, a malformed id and an invoice that does not exist all end in
-the same ``invoice_not_found()`` (404, one body), so the answer never tells
-whether someone else's invoice exists.
+Every read starts with ``InvoiceAccessPolicy.require`` with the action it needs (VIEW,
+PAY for *Maksa*); an invoice the person may not see, a malformed id and an invoice
+that does not exist all end in the same ``invoice_not_found()`` (404, one body, one
+audit record), so the answer never tells whether someone else's invoice exists. A
+delegate's allowed read is recorded with the debtor as data subject.
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from dataclasses import dataclass
 from typing import Final
 
 import grpc
+from ropo.invoice.v1 import invoice_pb2
 from ropo_platform.logging import get_logger
 
+from ropo_gateway.clients.authorization import Action
 from ropo_gateway.clients.invoices import InvoiceDocument
 from ropo_gateway.errors import UpstreamError, document_unavailable, invoice_not_found
-from ropo_gateway.myropo.access import InvoiceAccessPolicy, is_invoice_id
-from ropo_gateway.myropo.grants import GrantHolder
+from ropo_gateway.myropo.access import InvoiceAccess, InvoiceAccessPolicy
 from ropo_gateway.myropo.ports import InvoiceSource
 from ropo_gateway.myropo.views import (
     InvoiceDetail,
+    PaymentInstructions,
     TimelineEntry,
     detail_from_invoice,
-    invoice_name,
+    payment_from_detail,
     timeline_from_events,
 )
 
@@ -54,91 +57,114 @@ def _is_pdf(document: InvoiceDocument) -> bool:
     return media_type == PDF_MEDIA_TYPE and document.content.startswith(b"%PDF-")
 
 
+def _gone(error: UpstreamError) -> bool:
+    # Allowed a moment ago but gone now: still the one "not found" answer.
+    return error.rpc_error.code == grpc.StatusCode.NOT_FOUND
+
+
 @dataclass(frozen=True, slots=True)
 class InvoicePageData:
-    """The invoice page: details and the timeline (``None`` when it could not be loaded)."""
+    """The invoice page: the access, details and the timeline (``None`` when it could not
+    be loaded)."""
 
+    access: InvoiceAccess
     detail: InvoiceDetail
     timeline: list[TimelineEntry] | None
 
 
 class InvoiceReader:
-    """Reads one invoice on behalf of a person, after checking they may see it."""
+    """Reads one invoice on behalf of a person, after checking they may."""
 
     def __init__(self, policy: InvoiceAccessPolicy, invoices: InvoiceSource) -> None:
         self._policy = policy
         self._invoices = invoices
 
-    async def _authorize(self, holder: GrantHolder, invoice_id: str) -> tuple[str, str]:
-        if not is_invoice_id(invoice_id):
-            raise invoice_not_found()
-        name = invoice_name(invoice_id)
-        reason = await self._policy.reason_to_view(holder, name)
-        if reason is None:
-            raise invoice_not_found()
-        return name, reason
+    @property
+    def policy(self) -> InvoiceAccessPolicy:
+        return self._policy
 
-    async def _detail(self, name: str, reason: str, language: str) -> InvoiceDetail:
+    async def _invoice(self, name: str, language: str) -> invoice_pb2.Invoice:
         try:
-            invoice = await self._invoices.get_invoice(name, language)
+            return await self._invoices.get_invoice(name, language)
         except UpstreamError as error:
-            # Allowed a moment ago but gone now: still the one "not found" answer.
-            if error.rpc_error.code == grpc.StatusCode.NOT_FOUND:
+            if _gone(error):
                 raise invoice_not_found() from None
             raise
-        return detail_from_invoice(invoice, reason)
+
+    async def _detail(self, access: InvoiceAccess, language: str) -> InvoiceDetail:
+        return detail_from_invoice(await self._invoice(access.invoice, language), access.reason)
 
     async def _timeline(self, name: str, language: str) -> list[TimelineEntry]:
         try:
             return timeline_from_events(await self._invoices.list_invoice_events(name, language))
         except UpstreamError as error:
-            if error.rpc_error.code == grpc.StatusCode.NOT_FOUND:
+            if _gone(error):
                 raise invoice_not_found() from None
             raise
 
-    async def detail(self, holder: GrantHolder, invoice_id: str, language: str) -> InvoiceDetail:
+    async def _record_delegate_read(self, access: InvoiceAccess, language: str) -> None:
+        """For reads that do not fetch the invoice itself: learn its debtor for the record."""
+        if access.delegate:
+            invoice = await self._invoice(access.invoice, language)
+            await self._policy.record_read(access, invoice.debtor.party)
+
+    async def detail(self, subject: str, invoice_id: str, language: str) -> InvoiceDetail:
         """The invoice with its ledger and rows, texts in ``language``."""
-        name, reason = await self._authorize(holder, invoice_id)
-        return await self._detail(name, reason, language)
+        access = await self._policy.require(subject, invoice_id, Action.VIEW)
+        detail = await self._detail(access, language)
+        await self._policy.record_read(access, detail.debtor_party)
+        return detail
 
-    async def timeline(
-        self, holder: GrantHolder, invoice_id: str, language: str
-    ) -> list[TimelineEntry]:
+    async def timeline(self, subject: str, invoice_id: str, language: str) -> list[TimelineEntry]:
         """The status timeline, oldest first, titles in ``language``."""
-        name, _ = await self._authorize(holder, invoice_id)
-        return await self._timeline(name, language)
+        access = await self._policy.require(subject, invoice_id, Action.VIEW)
+        entries = await self._timeline(access.invoice, language)
+        await self._record_delegate_read(access, language)
+        return entries
 
-    async def page(self, holder: GrantHolder, invoice_id: str, language: str) -> InvoicePageData:
+    async def page(self, subject: str, invoice_id: str, language: str) -> InvoicePageData:
         """Details and timeline, fetched together. A timeline that fails for another reason
         than "not found" leaves the page usable (it says the timeline is unavailable)."""
-        name, reason = await self._authorize(holder, invoice_id)
+        access = await self._policy.require(subject, invoice_id, Action.VIEW)
         detail, timeline = await asyncio.gather(
-            self._detail(name, reason, language),
-            self._timeline(name, language),
+            self._detail(access, language),
+            self._timeline(access.invoice, language),
             return_exceptions=True,
         )
         if isinstance(detail, BaseException):
             raise detail
+        await self._policy.record_read(access, detail.debtor_party)
         if isinstance(timeline, UpstreamError):
-            _log.warning("timeline_unavailable", invoice=name, code=timeline.rpc_error.code.name)
-            return InvoicePageData(detail, None)
+            _log.warning(
+                "timeline_unavailable", invoice=access.invoice, code=timeline.rpc_error.code.name
+            )
+            return InvoicePageData(access, detail, None)
         if isinstance(timeline, BaseException):
             raise timeline
-        return InvoicePageData(detail, timeline)
+        return InvoicePageData(access, detail, timeline)
 
-    async def document(self, holder: GrantHolder, invoice_id: str) -> InvoiceDocument:
+    async def payment(self, subject: str, invoice_id: str, language: str) -> PaymentInstructions:
+        """*Maksa*: the transfer details, for a person who may pay the invoice."""
+        access = await self._policy.require(subject, invoice_id, Action.PAY)
+        detail = await self._detail(access, language)
+        await self._policy.record_read(access, detail.debtor_party)
+        return payment_from_detail(detail)
+
+    async def document(self, subject: str, invoice_id: str) -> InvoiceDocument:
         """The invoice image as a PDF with a safe file name; anything that is not a PDF is
         refused (it would otherwise be shown inline under our origin)."""
-        name, _ = await self._authorize(holder, invoice_id)
+        access = await self._policy.require(subject, invoice_id, Action.VIEW)
+        name = access.invoice
         try:
             document = await self._invoices.get_invoice_document(name)
         except UpstreamError as error:
-            if error.rpc_error.code == grpc.StatusCode.NOT_FOUND:
+            if _gone(error):
                 raise invoice_not_found() from None
             raise
         if not _is_pdf(document):
             _log.error("invoice_document_not_pdf", invoice=name)
             raise document_unavailable()
+        await self._record_delegate_read(access, "")
         return InvoiceDocument(
             media_type=PDF_MEDIA_TYPE,
             content=document.content,

@@ -2,8 +2,9 @@
 
 Flow (DESIGN §4 flow 3): the person types the invoice number, reference and postal
 code, or the MyRopo ID → the attempt is counted (``rate_limit``) → the invoice
-service looks the invoice up → on a hit the session gets a lookup grant and the
-person is sent to the invoice.
+service looks the invoice up → on a hit the authorization service gives the person
+a lookup grant (``GrantLookupAccess``: view and pay that invoice, for a limited
+time) and the person is sent to the invoice.
 
 What a miss may reveal: nothing. Only input that is wrong *whatever is stored*
 is reported per field (an empty field, one longer than any identifier); every
@@ -13,9 +14,8 @@ digits itself: the invoice service treats them as ordinary misses, so the answer
 is the same. An ``INVALID_ARGUMENT`` from the service is treated as a miss too,
 so that no future validation there can become an oracle.
 
-Lookups need a logged-in person for now: the grant is bound to the session and
-the rate limit to the person. Anonymous lookup arrives with the access-control
-issue (lookup grants in the authorization service).
+Lookups need a logged-in person: the grant is for ``persons/{key}`` and the rate
+limit counts per person.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import grpc
 from ropo_platform.errors import FieldViolation
 from ropo_platform.logging import get_logger
 
+from ropo_gateway.clients.authorization import new_request_id
 from ropo_gateway.errors import UpstreamError, lookup_failed, lookup_rate_limited
 from ropo_gateway.myropo.access import LOOKUP_REASON
-from ropo_gateway.myropo.grants import GrantHolder, LookupGrants
-from ropo_gateway.myropo.ports import InvoiceSource
+from ropo_gateway.myropo.ports import AccessSource, InvoiceSource
 from ropo_gateway.myropo.rate_limit import LookupRateLimiter
 from ropo_gateway.myropo.views import InvoiceRow, row_from_invoice
 
@@ -109,18 +109,18 @@ class InvoiceLookup:
     """The use case; one instance per request (it only holds collaborators)."""
 
     def __init__(
-        self, invoices: InvoiceSource, grants: LookupGrants, limiter: LookupRateLimiter
+        self, invoices: InvoiceSource, access: AccessSource, limiter: LookupRateLimiter
     ) -> None:
         self._invoices = invoices
-        self._grants = grants
+        self._access = access
         self._limiter = limiter
 
-    async def find(self, holder: GrantHolder, query: LookupQuery, language: str) -> InvoiceRow:
-        """The invoice found (and now granted to the session), or ``lookup_failed()`` /
+    async def find(self, subject: str, query: LookupQuery, language: str) -> InvoiceRow:
+        """The invoice found (and now granted to ``subject``), or ``lookup_failed()`` /
         ``lookup_rate_limited()`` as an ``ApiError``."""
-        admission = await self._limiter.admit(holder.subject)
+        admission = await self._limiter.admit(subject)
         if not admission.allowed:
-            _log.warning("lookup_rate_limited", subject=holder.subject)
+            _log.warning("lookup_rate_limited", subject=subject)
             raise lookup_rate_limited(admission.retry_after_seconds)
         try:
             if isinstance(query, ByMyRopoId):
@@ -131,9 +131,9 @@ class InvoiceLookup:
                 )
         except UpstreamError as error:
             if error.rpc_error.code in _MISS_CODES:
-                _log.info("lookup_missed", subject=holder.subject)
+                _log.info("lookup_missed", subject=subject)
                 raise lookup_failed() from None
             raise
-        await self._grants.grant(holder, invoice.name)
-        _log.info("lookup_granted", subject=holder.subject, invoice=invoice.name)
+        await self._access.grant_lookup_access(subject, invoice.name, new_request_id())
+        _log.info("lookup_granted", subject=subject, invoice=invoice.name)
         return row_from_invoice(invoice, LOOKUP_REASON)

@@ -2,20 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 
 from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
 
-from ropo_gateway.clients.authorization import AccessDecision, InvoiceAccess
+from ropo_gateway.clients.authorization import (
+    AccessDecision,
+    Action,
+    AuthorizationView,
+    GranteeDetails,
+    InvoiceAccess,
+)
 from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
 
 
 class AccessSource(Protocol):
-    """Who may see what (``AuthorizationClient``)."""
+    """Who may see and do what, and the lookup grants of *Hae lasku*
+    (``AuthorizationClient``)."""
 
     async def accessible_invoices(self, subject: str, limit: int) -> list[InvoiceAccess]: ...
 
-    async def check_access(self, subject: str, invoice: str) -> AccessDecision: ...
+    async def check_access(
+        self,
+        subject: str,
+        invoice: str,
+        action: Action = Action.VIEW,
+        roles: Iterable[str] = (),
+    ) -> AccessDecision: ...
+
+    async def grant_lookup_access(
+        self, subject: str, invoice: str, request_id: str
+    ) -> datetime: ...
+
+
+class AuthorizationSource(Protocol):
+    """*Valtuutus*: the authorizations a debtor gives and revokes (``AuthorizationClient``)."""
+
+    async def list_authorizations(
+        self,
+        *,
+        invoice: str = "",
+        grantor: str = "",
+        grantee: str = "",
+        active_only: bool = False,
+        limit: int = 200,
+    ) -> list[AuthorizationView]: ...
+
+    async def grant_invoice_authorization(
+        self, invoice: str, grantor: str, grantee: GranteeDetails, request_id: str
+    ) -> AuthorizationView: ...
+
+    async def revoke_authorization(
+        self, name: str, actor: str, request_id: str, actor_roles: Iterable[str] = ()
+    ) -> AuthorizationView: ...
 
 
 class InvoiceSource(Protocol):

@@ -4,8 +4,12 @@
   the *Hae lasku* and *Ilmoita tilinumero* cards, the *Laskut* / *Arkisto* tabs
   (``?tab=arkisto``), *Etsi laskua listauksesta* (``?q=``) and the invoice table, one
   page at a time (``?page=<token>``);
-- ``GET /laskut/{id}`` — one invoice: status, amounts, ledger, rows, *Lisätoiminnot*
-  and the timeline; ``GET /laskut/{id}/lasku.pdf`` — *Avaa lasku*;
+- ``GET /laskut/{invoice_id}`` — one invoice: status, amounts, ledger, rows,
+  *Lisätoiminnot* (*Avaa lasku*, *Maksa*), the timeline and, for its debtor, *Valtuutus*;
+  ``GET /laskut/{invoice_id}/lasku.pdf`` — *Avaa lasku*;
+- ``GET /laskut/{invoice_id}/maksa`` — *Maksa*: how to pay it now by bank transfer;
+- ``POST /laskut/{invoice_id}/valtuutukset`` — *Valtuutus*: authorize a person (CSRF);
+- ``POST /laskut/{invoice_id}/valtuutukset/{authorization_id}/peru`` — *Peru valtuutus*;
 - ``GET /hae-lasku`` and ``POST /hae-lasku`` — *Hae lasku* both ways (CSRF-protected);
 - ``GET /tilinumero`` — *Ilmoita tilinumero* (explains what is needed; the form comes
   with the refund issue).
@@ -21,27 +25,46 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from ropo_platform.logging import get_logger
+from ropo_platform.redaction import contains_hetu
 from starlette.responses import RedirectResponse, Response
 
 from ropo_gateway.auth.csrf import CSRF_FIELD, csrf_valid
 from ropo_gateway.errors import ApiError
+from ropo_gateway.myropo.access import DELEGATE_REASONS, LOOKUP_REASON
+from ropo_gateway.myropo.authorizations import (
+    EXPIRE_DATE,
+    MAX_NAME_LENGTH,
+    NAME,
+    AuthorizationConflict,
+    AuthorizationInputError,
+    InvoiceAuthorizations,
+    ValtuutusSection,
+    grantee_details,
+    revocable,
+)
 from ropo_gateway.myropo.dashboard import MAX_QUERY_LENGTH, ListingRequest, Tab, load_dashboard
 from ropo_gateway.myropo.deps import (
     AccessPolicyDep,
+    Customer,
     CustomerDep,
+    InvoiceAuthorizationsDep,
     InvoiceLookupDep,
     InvoiceReaderDep,
     InvoiceSourceDep,
     LanguageDep,
     get_customer,
 )
+from ropo_gateway.myropo.invoice_page import InvoicePageData, InvoiceReader
 from ropo_gateway.myropo.lookup import (
     LookupInputError,
     LookupQuery,
     details_query,
     myropo_id_query,
 )
+from ropo_gateway.myropo.notices import Notice, clear_notice, pending_notice, set_notice
 from ropo_gateway.myropo.responses import pdf_response
+from ropo_gateway.myropo.views import InvoiceDetail
+from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.cookies import clear_session_cookie
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
 from ropo_gateway.web.pages import render, render_error
@@ -99,7 +122,6 @@ async def first_page(
     )
     dashboard = await load_dashboard(
         customer.identity,
-        customer.holder,
         policy,
         invoices,
         listing,
@@ -126,25 +148,102 @@ async def first_page(
         ),
         lookup_path=LOOKUP_PATH,
         invoice_path=invoice_path,
+        delegate_reasons=DELEGATE_REASONS,
+        lookup_reason=LOOKUP_REASON,
     )
+
+
+@dataclass
+class AuthorizationForm:
+    """What the *Valtuutus* form shows again after a refusal: the typed name and date (never
+    the henkilötunnus), the reason per bad field and a refusal of the whole request."""
+
+    #: Field → violation reason (``valtuutus.error.<reason>`` in ``i18n``).
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    #: ``AUTHORIZATION_ALREADY_ACTIVE``, ``INVOICE_CLOSED``, ``AUTHORIZATION_NOT_ACTIVE``.
+    problem: str = ""
+
+
+def _typed_values(name: str | None, expire_date: str | None) -> dict[str, str]:
+    # A henkilötunnus typed into the name field is not shown again either.
+    values = {NAME: " ".join((name or "").split()), EXPIRE_DATE: (expire_date or "").strip()}
+    return {
+        key: value
+        for key, value in values.items()
+        if value and len(value) <= MAX_NAME_LENGTH and not contains_hetu(value)
+    }
+
+
+def _invoice_response(
+    request: Request,
+    runtime: Runtime,
+    customer: Customer,
+    data: InvoicePageData,
+    valtuutus: ValtuutusSection | None,
+    *,
+    form: AuthorizationForm | None = None,
+    status: int = 200,
+) -> Response:
+    detail = data.detail
+    notice = pending_notice(request, runtime.settings, detail.row.id) if status == 200 else None
+    base = invoice_path(detail.row.id)
+    response = render(
+        request,
+        "invoice.html",
+        session=customer.session,
+        status_code=status,
+        invoice=detail,
+        timeline=data.timeline,
+        access=data.access,
+        document_url=f"{base}/lasku.pdf",
+        pay_url=f"{base}/maksa" if payable(detail) else "",
+        valtuutus=valtuutus,
+        authorization_form=form or AuthorizationForm(),
+        authorize_url=f"{base}/valtuutukset",
+        revoke_url=lambda authorization: f"{base}/valtuutukset/{authorization.id}/peru",
+        revocable=lambda authorization: revocable(authorization, data.access),
+        notice=notice,
+    )
+    if notice is not None:
+        clear_notice(response, runtime.settings)
+    return response
+
+
+def payable(detail: InvoiceDetail) -> bool:
+    """*Maksa* is offered while something is open."""
+    return not detail.row.archived and detail.row.open_amount.is_positive()
+
+
+async def _render_invoice(
+    request: Request,
+    runtime: Runtime,
+    customer: Customer,
+    reader: InvoiceReader,
+    valtuutus: InvoiceAuthorizations,
+    invoice_id: str,
+    language: str,
+    *,
+    form: AuthorizationForm | None = None,
+    status: int = 200,
+) -> Response:
+    data = await reader.page(customer.subject, invoice_id, language)
+    section = await valtuutus.section(data.access, archived=data.detail.row.archived)
+    return _invoice_response(request, runtime, customer, data, section, form=form, status=status)
 
 
 @router.get("/laskut/{invoice_id}")
 async def invoice_page(
     request: Request,
+    runtime: RuntimeDep,
     invoice_id: str,
     customer: CustomerDep,
     reader: InvoiceReaderDep,
+    valtuutus: InvoiceAuthorizationsDep,
     language: LanguageDep,
 ) -> Response:
-    data = await reader.page(customer.holder, invoice_id, language)
-    return render(
-        request,
-        "invoice.html",
-        session=customer.session,
-        invoice=data.detail,
-        timeline=data.timeline,
-        document_url=f"{invoice_path(data.detail.row.id)}/lasku.pdf",
+    return await _render_invoice(
+        request, runtime, customer, reader, valtuutus, invoice_id, language
     )
 
 
@@ -152,7 +251,120 @@ async def invoice_page(
 async def invoice_document(
     invoice_id: str, customer: CustomerDep, reader: InvoiceReaderDep
 ) -> Response:
-    return pdf_response(await reader.document(customer.holder, invoice_id))
+    return pdf_response(await reader.document(customer.subject, invoice_id))
+
+
+@router.get("/laskut/{invoice_id}/maksa")
+async def payment_page(
+    request: Request,
+    invoice_id: str,
+    customer: CustomerDep,
+    reader: InvoiceReaderDep,
+    language: LanguageDep,
+) -> Response:
+    payment = await reader.payment(customer.subject, invoice_id, language)
+    return render(
+        request,
+        "payment.html",
+        session=customer.session,
+        payment=payment,
+        invoice_url=invoice_path(payment.row.id),
+    )
+
+
+def _csrf_refused(request: Request, customer: Customer, route: str) -> Response:
+    _log.warning("csrf_rejected", route=route)
+    return render_error(request, "forbidden", 403, session=customer.session)
+
+
+@router.post("/laskut/{invoice_id}/valtuutukset")
+async def authorization_submit(
+    request: Request,
+    runtime: RuntimeDep,
+    invoice_id: str,
+    customer: CustomerDep,
+    reader: InvoiceReaderDep,
+    valtuutus: InvoiceAuthorizationsDep,
+    language: LanguageDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    name: Annotated[str | None, Form()] = None,
+    national_id: Annotated[str | None, Form()] = None,
+    expire_date: Annotated[str | None, Form()] = None,
+) -> Response:
+    if not csrf_valid(customer.session, csrf_token):
+        return _csrf_refused(request, customer, "/laskut/{invoice_id}/valtuutukset")
+    access = await valtuutus.require(customer.subject, invoice_id)
+    typed = _typed_values(name, expire_date)
+    try:
+        await valtuutus.grant(access, grantee_details(name, national_id, expire_date))
+    except AuthorizationInputError as error:
+        form = AuthorizationForm(
+            errors={item.field: item.reason for item in error.violations}, values=typed
+        )
+        return await _render_invoice(
+            request,
+            runtime,
+            customer,
+            reader,
+            valtuutus,
+            invoice_id,
+            language,
+            form=form,
+            status=400,
+        )
+    except AuthorizationConflict as conflict:
+        form = AuthorizationForm(problem=conflict.reason, values=typed)
+        return await _render_invoice(
+            request,
+            runtime,
+            customer,
+            reader,
+            valtuutus,
+            invoice_id,
+            language,
+            form=form,
+            status=409,
+        )
+    response = RedirectResponse(invoice_path(access.id), status_code=303)
+    set_notice(response, runtime.settings, Notice.AUTHORIZATION_SAVED, access.id)
+    return response
+
+
+@router.post("/laskut/{invoice_id}/valtuutukset/{authorization_id}/peru")
+async def authorization_revoke(
+    request: Request,
+    runtime: RuntimeDep,
+    invoice_id: str,
+    authorization_id: str,
+    customer: CustomerDep,
+    reader: InvoiceReaderDep,
+    valtuutus: InvoiceAuthorizationsDep,
+    language: LanguageDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+) -> Response:
+    if not csrf_valid(customer.session, csrf_token):
+        return _csrf_refused(
+            request, customer, "/laskut/{invoice_id}/valtuutukset/{authorization_id}/peru"
+        )
+    access = await valtuutus.require(customer.subject, invoice_id)
+    try:
+        await valtuutus.revoke(access, authorization_id)
+    except AuthorizationConflict as conflict:
+        form = AuthorizationForm(problem=conflict.reason)
+        return await _render_invoice(
+            request,
+            runtime,
+            customer,
+            reader,
+            valtuutus,
+            invoice_id,
+            language,
+            form=form,
+            status=409,
+        )
+    response = RedirectResponse(invoice_path(access.id), status_code=303)
+    set_notice(response, runtime.settings, Notice.AUTHORIZATION_REVOKED, access.id)
+    return response
 
 
 @dataclass
@@ -241,7 +453,7 @@ async def lookup_submit(
         )
         return _render_lookup(request, customer, runtime, form, 400)
     try:
-        row = await lookup.find(customer.holder, query, language)
+        row = await lookup.find(customer.subject, query, language)
     except ApiError as error:
         if error.reason != "INVOICE_LOOKUP_FAILED":
             raise

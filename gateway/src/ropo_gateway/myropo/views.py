@@ -157,6 +157,8 @@ class InvoiceDetail:
     payee_iban: str
     payee_bic: str
     has_original_document: bool
+    #: The debtor by pseudonym (``persons/{key}``): for the audit log, never shown.
+    debtor_party: str = ""
 
     @property
     def case_number_printed(self) -> str:
@@ -215,6 +217,53 @@ def detail_from_invoice(invoice: invoice_pb2.Invoice, access: str) -> InvoiceDet
         payee_iban=invoice.payee_iban,
         payee_bic=invoice.payee_bic,
         has_original_document=invoice.has_original_document,
+        debtor_party=invoice.debtor.party,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentInstructions:
+    """*Maksa*: how to pay the invoice now by bank transfer (online payment through a PSP
+    comes with the payments work)."""
+
+    row: InvoiceRow
+    #: What to pay: everything still open.
+    amount: Money
+    #: The payee as printed on the invoice (the creditor).
+    recipient: str
+    iban: str
+    bic: str
+    reference: str
+    due_date: date | None
+    #: 54 digits; empty when nothing is open or the account has no barcode.
+    virtual_bank_barcode: str
+
+    @property
+    def payable(self) -> bool:
+        """True while something is open (otherwise there is nothing to pay)."""
+        return not self.row.archived and self.amount.is_positive()
+
+    @property
+    def iban_printed(self) -> str:
+        return printed_iban(self.iban)
+
+    @property
+    def reference_printed(self) -> str:
+        return printed_reference(self.reference)
+
+
+def payment_from_detail(detail: InvoiceDetail) -> PaymentInstructions:
+    """The payment details of an invoice already read."""
+    row = detail.row
+    return PaymentInstructions(
+        row=row,
+        amount=row.open_amount,
+        recipient=row.creditor,
+        iban=detail.payee_iban,
+        bic=detail.payee_bic,
+        reference=row.reference,
+        due_date=row.due_date,
+        virtual_bank_barcode=detail.virtual_bank_barcode,
     )
 
 

@@ -1,9 +1,12 @@
 """Ropo One, the staff console: staff login (``/ropo-one/kirjaudu``), the case search
-(``/ropo-one``), the case page (``/ropo-one/tapaukset/{id}``) and the JSON API
+(``/ropo-one``), the case page (``/ropo-one/tapaukset/{id}``) with the case's
+authorizations (``authorizations.py``, ``admin.py``) and the JSON API
 (``/api/ropo-one/v1``).
 
-Staff sessions are a kind of their own (``auth/staff_sessions.py``); roles are checked
-on every route (``access.py``); every read of a case is audited (``audit.py``).
+Staff sessions are a kind of their own (``auth/staff_sessions.py``); every route that
+names a case asks the authorization service first (``access.py``); every read of a
+case, every refusal and every authorization made or ended is written to the durable
+audit log (``audit.py``).
 """
 
 from fastapi import APIRouter

@@ -1,52 +1,79 @@
-"""Audit of staff reads of personal data (DESIGN §8): one structured log line per read.
+"""Ropo One's audit events (DESIGN §8): what a staff user read, did or was refused.
 
-The line names the actor (``staffUsers/{id}``), the resource read, the purpose
-and the request id, and nothing about the debtor: no name, no identifier, no
-search text. Storing audit records durably belongs to the access-control work;
-until then the log line is the record.
+The events go to the durable, hash-chained audit log (``runtime.audit``, see
+``ropo_gateway.audit``), which adds the time and the request id. They name the
+actor (``staffUsers/{id}``), the resource, the purpose and the debtor by pseudonym
+(``persons/{key}``) only: never a name, an identifier or search text.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from typing import Final
 
-from ropo_platform.logging import get_logger, get_request_id
-
+from ropo_gateway.audit.model import AuditEvent, Channel, Outcome, Purpose
 from ropo_gateway.auth.staff_identity import StaffIdentity
 
-_log = get_logger("ropo_gateway.audit")
+#: The resource of a search (many cases, no one debtor).
+SEARCH_RESOURCE: Final = "invoices"
+#: The resource of a refused id that does not name anything (never the raw input: it may be
+#: anything a user typed into the address bar, a henkilötunnus included).
+MALFORMED_RESOURCE: Final = "invoices/-"
+MALFORMED_ID: Final = "MALFORMED_ID"
+CREATED: Final = "CONTINUOUS_AUTHORIZATION_CREATED"
+REVOKED: Final = "AUTHORIZATION_REVOKED"
 
 
-class Purpose(StrEnum):
-    """Why the data was read."""
-
-    #: A case page or the case API (invoice, ledger, timeline).
-    CASE_VIEW = "case_view"
-    #: A search whose results list debtor names.
-    CASE_SEARCH = "case_search"
-
-
-def record_case_view(identity: StaffIdentity, invoice: str, channel: str) -> None:
-    """Log that ``identity`` read the case of ``invoice`` (``invoices/{id}``)."""
-    _log.info(
-        "staff_data_access",
+def case_view(
+    identity: StaffIdentity, invoice: str, data_subject: str, reason: str, channel: Channel
+) -> AuditEvent:
+    """``identity`` read the case of ``invoice`` (``invoices/{id}``) whose debtor is
+    ``data_subject``; ``reason`` is the authorization service's explanation."""
+    return AuditEvent(
         actor=identity.subject,
         resource=invoice,
-        purpose=Purpose.CASE_VIEW.value,
+        purpose=Purpose.CASE_VIEW,
+        outcome=Outcome.ALLOWED,
         channel=channel,
-        request_id=get_request_id(),
+        data_subject=data_subject,
+        reason=reason,
     )
 
 
-def record_search(identity: StaffIdentity, result_count: int, channel: str) -> None:
-    """Log that ``identity`` searched and saw ``result_count`` cases (the criteria are not
-    logged: they may hold a debtor's name)."""
-    _log.info(
-        "staff_data_access",
+def search(identity: StaffIdentity, result_count: int, channel: Channel) -> AuditEvent:
+    """``identity`` searched and saw ``result_count`` cases (the criteria are not recorded:
+    they may hold a debtor's name)."""
+    return AuditEvent(
         actor=identity.subject,
-        resource="invoices",
-        purpose=Purpose.CASE_SEARCH.value,
+        resource=SEARCH_RESOURCE,
+        purpose=Purpose.CASE_SEARCH,
+        outcome=Outcome.ALLOWED,
         channel=channel,
         result_count=result_count,
-        request_id=get_request_id(),
+    )
+
+
+def denial(identity: StaffIdentity, resource: str, reason: str, channel: Channel) -> AuditEvent:
+    """``identity`` asked for ``resource`` and was answered "not found"."""
+    return AuditEvent(
+        actor=identity.subject,
+        resource=resource,
+        purpose=Purpose.ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        channel=channel,
+        reason=reason,
+    )
+
+
+def authorization_admin(
+    identity: StaffIdentity, authorization: str, data_subject: str, reason: str, channel: Channel
+) -> AuditEvent:
+    """``identity`` created or ended ``authorization`` on behalf of ``data_subject``."""
+    return AuditEvent(
+        actor=identity.subject,
+        resource=authorization,
+        purpose=Purpose.AUTHORIZATION_ADMIN,
+        outcome=Outcome.ALLOWED,
+        channel=channel,
+        data_subject=data_subject,
+        reason=reason,
     )

@@ -1,6 +1,8 @@
-"""Request-scoped access to the staff session and to the invoice service (FastAPI dependencies).
+"""Request-scoped access to the staff session, the invoice and authorization services and the
+audit log (FastAPI dependencies).
 
-Tests replace ``get_cases`` and ``get_creditors`` through ``app.dependency_overrides``.
+Tests replace ``get_cases``, ``get_creditors`` and ``get_authorizations`` through
+``app.dependency_overrides``; the audit log is the real one on the test database.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ropo_gateway.audit.model import Channel
 from ropo_gateway.auth.staff_cookies import staff_session_cookie_name
 from ropo_gateway.auth.staff_sessions import StaffSession
 from ropo_gateway.errors import not_logged_in
-from ropo_gateway.ropo_one.access import require_role
+from ropo_gateway.ropo_one.access import CaseGuard, require_role
 from ropo_gateway.ropo_one.creditors import GrpcCreditorDirectory
-from ropo_gateway.ropo_one.ports import CaseSource, CreditorDirectory
+from ropo_gateway.ropo_one.ports import AuditSink, Authorizations, CaseSource, CreditorDirectory
 from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.deps import RuntimeDep
 
@@ -61,3 +64,31 @@ def get_creditors(runtime: RuntimeDep) -> CreditorDirectory:
 
 CasesDep = Annotated[CaseSource, Depends(get_cases)]
 CreditorsDep = Annotated[CreditorDirectory, Depends(get_creditors)]
+
+
+def get_authorizations(runtime: RuntimeDep) -> Authorizations:
+    """Access decisions and authorizations (the shared authorization client)."""
+    return runtime.authorization
+
+
+def get_audit(runtime: RuntimeDep) -> AuditSink:
+    """The durable audit log of access to personal data."""
+    return runtime.audit
+
+
+AuthorizationsDep = Annotated[Authorizations, Depends(get_authorizations)]
+AuditDep = Annotated[AuditSink, Depends(get_audit)]
+
+
+def page_guard(authorizations: AuthorizationsDep, cases: CasesDep, trail: AuditDep) -> CaseGuard:
+    """The case guard of the pages (audit channel ``ropo_one``)."""
+    return CaseGuard(authorizations, cases, trail, Channel.ROPO_ONE)
+
+
+def api_guard(authorizations: AuthorizationsDep, cases: CasesDep, trail: AuditDep) -> CaseGuard:
+    """The case guard of the JSON API (audit channel ``ropo_one_api``)."""
+    return CaseGuard(authorizations, cases, trail, Channel.ROPO_ONE_API)
+
+
+PageGuardDep = Annotated[CaseGuard, Depends(page_guard)]
+ApiGuardDep = Annotated[CaseGuard, Depends(api_guard)]

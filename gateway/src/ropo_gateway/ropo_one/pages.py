@@ -10,32 +10,64 @@ neither the browser's history nor any proxy's log. ``GET /ropo-one`` only shows
 the empty form. Criteria that look like a henkilötunnus are refused by
 ``search.parse_criteria`` before any call. Every page checks the staff session
 and its role; every case read is audited.
+
+The case page lists the case's authorizations (*Valtuutukset*) for agents and
+supervisors, with *Peru* on those in force, and their form for a new continuous
+authorization (``POST .../jatkuvat-valtuutukset``); creditor users see neither
+(who a debtor authorized is none of a creditor's business). Both actions are
+CSRF-protected POST forms answered with a redirect back to the case (303) or, when
+something must be fixed, the case page again with the problems next to the fields:
+the typed name is kept, the henkilötunnus never written back.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
-from typing import Final
+from datetime import datetime
+from typing import Annotated, Final
 
 import grpc
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from ropo.invoice.v1 import invoice_event_pb2
 from ropo_platform.logging import get_logger
 from starlette.datastructures import FormData
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from ropo_gateway.auth.csrf import CSRF_FIELD, csrf_valid
 from ropo_gateway.auth.staff_cookies import clear_staff_session_cookie
 from ropo_gateway.auth.staff_sessions import StaffSession
+from ropo_gateway.clients.authorization import Action, new_request_id
 from ropo_gateway.errors import ApiError, UpstreamError
-from ropo_gateway.ropo_one import audit
-from ropo_gateway.ropo_one.access import load_case, require_role, visible
-from ropo_gateway.ropo_one.deps import CasesDep, StaffSessionDep, staff_token
+from ropo_gateway.ropo_one.access import (
+    CaseGuard,
+    OpenCase,
+    administers_authorizations,
+    require_role,
+    visible,
+)
+from ropo_gateway.ropo_one.admin import AuthorizationAdmin, Refused
+from ropo_gateway.ropo_one.authorizations import (
+    FIELDS,
+    FORM,
+    AuthorizationRow,
+    ContinuousInput,
+    may_get_continuous,
+    truthy,
+)
+from ropo_gateway.ropo_one.authorizations import Problem as FormProblem
+from ropo_gateway.ropo_one.deps import (
+    AuthorizationsDep,
+    CasesDep,
+    PageGuardDep,
+    StaffSessionDep,
+    staff_token,
+)
 from ropo_gateway.ropo_one.login import HOME_PATH
 from ropo_gateway.ropo_one.ports import CaseSource
 from ropo_gateway.ropo_one.rendering import error_page, render, render_error, staff_translator
 from ropo_gateway.ropo_one.search import STATE_NAMES, SearchCriteria, SearchProblem, parse_criteria
-from ropo_gateway.ropo_one.texts import StaffTranslator
+from ropo_gateway.ropo_one.texts import FINNISH_TIME, StaffTranslator
 from ropo_gateway.ropo_one.views import CaseRow, case_from_invoice, row_from_invoice
 from ropo_gateway.web.deps import RuntimeDep
 
@@ -43,6 +75,8 @@ router = APIRouter(include_in_schema=False)
 _log = get_logger("ropo_gateway.ropo_one")
 
 CASE_PATH: Final = "/ropo-one/tapaukset/{invoice_id}"
+CONTINUOUS_PATH: Final = CASE_PATH + "/jatkuvat-valtuutukset"
+REVOKE_PATH: Final = CASE_PATH + "/valtuutukset/{authorization_id}/peru"
 #: Text fields of the search form and the criterion each one fills.
 FORM_FIELDS: Final = {
     "q": "query",
@@ -138,6 +172,7 @@ async def _run_search(
     t: StaffTranslator,
     session: StaffSession,
     cases: CaseSource,
+    guard: CaseGuard,
     criteria: SearchCriteria,
     page_token: str,
     page_size: int,
@@ -151,7 +186,7 @@ async def _run_search(
             raise
         return SearchOutcome(problems=_upstream_problems(t, error))
     rows = [row_from_invoice(item) for item in visible(session.identity, found.invoices)]
-    audit.record_search(session.identity, len(rows), "page")
+    await guard.searched(session.identity, len(rows))
     return SearchOutcome(
         rows=rows, next_page_token=found.next_page_token, later_page=bool(page_token)
     )
@@ -198,7 +233,11 @@ async def search_page(request: Request, runtime: RuntimeDep, session: StaffSessi
 
 @router.post(HOME_PATH)
 async def search_submit(
-    request: Request, runtime: RuntimeDep, session: StaffSessionDep, cases: CasesDep
+    request: Request,
+    runtime: RuntimeDep,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
 ) -> Response:
     """*Hae* and the paging buttons: the criteria (and the page token) in the form body,
     the results in the response; nothing of the criteria goes into a URL."""
@@ -218,6 +257,7 @@ async def search_submit(
                 t,
                 session,
                 cases,
+                guard,
                 criteria,
                 _text(form, "page_token") or "",
                 runtime.settings.staff_search_page_size,
@@ -241,26 +281,204 @@ async def _timeline(
         return None
 
 
-@router.get(CASE_PATH)
-async def case_page(
-    request: Request, invoice_id: str, session: StaffSessionDep, cases: CasesDep
-) -> Response:
-    """One case: status, customer type, capital and open capital, debtor, dates, ledger and
-    the timeline."""
-    if session is None:
-        return render_error(request, "login", 401, session=None, offer_login=True)
-    language = staff_translator(request).language
+async def _authorization_rows(
+    admin: AuthorizationAdmin, case: OpenCase
+) -> list[AuthorizationRow] | None:
+    """The case's authorizations; ``None`` when they could not be read (the rest of the case
+    is still shown)."""
     try:
-        invoice = await load_case(cases, session.identity, invoice_id, language)
-    except (ApiError, UpstreamError) as error:
-        return error_page(request, error, session)
-    events = await _timeline(cases, invoice.name, language)
-    case = case_from_invoice(invoice, events or [])
-    audit.record_case_view(session.identity, invoice.name, "page")
+        return await admin.listed(case)
+    except UpstreamError as error:
+        _log.warning(
+            "authorizations_unavailable",
+            code=error.rpc_error.code.name,
+            reason=error.rpc_error.reason,
+        )
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuousForm:
+    """The continuous authorization form as the page shows it: what was typed (never the
+    henkilötunnus), the problems by field and a fresh idempotency key."""
+
+    typed: ContinuousInput = field(default_factory=ContinuousInput)
+    problems: list[FormProblem] = field(default_factory=list)
+    request_id: str = field(default_factory=new_request_id)
+
+    def messages(self, name: str) -> list[str]:
+        """The text keys of the problems of field ``name``."""
+        return [f"one.authz.problem.{p.field}.{p.code}" for p in self.problems if p.field == name]
+
+    @property
+    def summary(self) -> list[tuple[str, str]]:
+        """(input id, text key) of every problem, in the order of the form's fields."""
+        order = {name: index for index, name in enumerate((FORM, *FIELDS))}
+        ranked = sorted(self.problems, key=lambda problem: order.get(problem.field, 0))
+        return [(_FORM_INPUTS[p.field], f"one.authz.problem.{p.field}.{p.code}") for p in ranked]
+
+
+# The input that a problem's link in the error summary focuses.
+_FORM_INPUTS: Final = {name: f"authz-{name}" for name in FIELDS} | {FORM: "authz-grantee_name"}
+
+
+async def _case_page(
+    request: Request,
+    session: StaffSession,
+    guard: CaseGuard,
+    cases: CaseSource,
+    admin: AuthorizationAdmin,
+    case: OpenCase,
+    *,
+    status_code: int = 200,
+    form: ContinuousForm | None = None,
+    notice: str = "",
+) -> Response:
+    """The case page of an allowed read, recorded as one case view."""
+    language = staff_translator(request).language
+    events = await _timeline(cases, case.name, language)
+    staff_admin = administers_authorizations(session.identity)
+    rows = await _authorization_rows(admin, case) if staff_admin else None
+    await guard.viewed(session.identity, case)
     return render(
         request,
         "ropo_one/case.html",
         session=session,
-        case=case,
+        status_code=status_code,
+        case=case_from_invoice(case.invoice, events or []),
         timeline_failed=events is None,
+        show_authorizations=staff_admin,
+        authorizations=rows,
+        authorizations_failed=staff_admin and rows is None,
+        continuous=(form or ContinuousForm()) if may_get_continuous(case.invoice) else None,
+        can_create=staff_admin,
+        notice=notice,
+        new_request_id=new_request_id,
     )
+
+
+def _case_url(case: OpenCase) -> str:
+    return CASE_PATH.format(invoice_id=case.name.removeprefix("invoices/"))
+
+
+def _idempotency_key(submitted: str) -> str:
+    """The form's key when it is one (a double submission then acts once), else a new one."""
+    try:
+        return str(uuid.UUID(submitted))
+    except ValueError:
+        return new_request_id()
+
+
+@router.get(CASE_PATH)
+async def case_page(
+    request: Request,
+    invoice_id: str,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
+    authorizations: AuthorizationsDep,
+) -> Response:
+    """One case: status, customer type, capital and open capital, debtor, dates, ledger, the
+    timeline and (for agents and supervisors) its authorizations."""
+    if session is None:
+        return render_error(request, "login", 401, session=None, offer_login=True)
+    language = staff_translator(request).language
+    try:
+        case = await guard.open(session.identity, invoice_id, language)
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    admin = AuthorizationAdmin(guard, authorizations)
+    return await _case_page(request, session, guard, cases, admin, case)
+
+
+def _refused_csrf(request: Request, session: StaffSession, route: str) -> Response:
+    _log.warning("csrf_rejected", route=route)
+    return render_error(request, "forbidden", 403, session=session)
+
+
+@router.post(CONTINUOUS_PATH)
+async def create_continuous_authorization(
+    request: Request,
+    invoice_id: str,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
+    authorizations: AuthorizationsDep,
+    csrf_token: Annotated[str, Form()] = "",
+    grantee_name: Annotated[str, Form()] = "",
+    grantee_national_id: Annotated[str, Form()] = "",
+    creditor_only: Annotated[str, Form()] = "",
+    expire_date: Annotated[str, Form()] = "",
+    conversation: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    """*Tallenna* of the continuous authorization form: the person named is authorized for
+    the case debtor's invoices (or the case creditor's only); back to the case (303)."""
+    if session is None:
+        return render_error(request, "login", 401, session=None, offer_login=True)
+    if not csrf_valid(session, csrf_token):
+        return _refused_csrf(request, session, CONTINUOUS_PATH)
+    typed = ContinuousInput(
+        grantee_name=grantee_name,
+        national_id=grantee_national_id,
+        creditor_only=truthy(creditor_only),
+        expire_date=expire_date,
+        conversation=conversation,
+    )
+    language = staff_translator(request).language
+    admin = AuthorizationAdmin(guard, authorizations)
+    try:
+        case = await guard.open(session.identity, invoice_id, language, Action.AUTHORIZE)
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    try:
+        await admin.create(
+            session.identity,
+            case,
+            typed,
+            _idempotency_key(request_id),
+            datetime.now(FINNISH_TIME).date(),
+        )
+    except Refused as refused:
+        form = ContinuousForm(typed, refused.problems)
+        return await _case_page(
+            request, session, guard, cases, admin, case, status_code=400, form=form
+        )
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    return RedirectResponse(_case_url(case), status_code=303)
+
+
+@router.post(REVOKE_PATH)
+async def revoke_authorization(
+    request: Request,
+    invoice_id: str,
+    authorization_id: str,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
+    authorizations: AuthorizationsDep,
+    csrf_token: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    """*Peru*: end one of the case's authorizations; back to the case (303)."""
+    if session is None:
+        return render_error(request, "login", 401, session=None, offer_login=True)
+    if not csrf_valid(session, csrf_token):
+        return _refused_csrf(request, session, REVOKE_PATH)
+    language = staff_translator(request).language
+    admin = AuthorizationAdmin(guard, authorizations)
+    try:
+        case = await guard.open(session.identity, invoice_id, language, Action.ADMINISTER)
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    try:
+        await admin.revoke(session.identity, case, authorization_id, _idempotency_key(request_id))
+    except Refused as refused:
+        notice = f"one.authz.problem.form.{refused.problems[0].code}"
+        return await _case_page(
+            request, session, guard, cases, admin, case, status_code=400, notice=notice
+        )
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    return RedirectResponse(_case_url(case), status_code=303)

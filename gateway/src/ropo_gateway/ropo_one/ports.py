@@ -1,12 +1,20 @@
-"""What Ropo One needs from the invoice service (the gRPC clients implement these; tests fake
-them)."""
+"""What Ropo One needs from the invoice and authorization services and from the audit log
+(the gRPC clients and ``AuditTrail`` implement these; tests fake the services)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
 
+from ropo_gateway.audit.model import AuditEvent, AuditRecord
+from ropo_gateway.clients.authorization import (
+    AccessDecision,
+    Action,
+    AuthorizationView,
+    GranteeDetails,
+)
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
 
 
@@ -26,3 +34,51 @@ class CreditorDirectory(Protocol):
     """Creditors by business id: binds a creditor user to its creditor at login."""
 
     async def creditor_by_business_id(self, business_id: str) -> creditor_pb2.Creditor | None: ...
+
+
+class AccessChecker(Protocol):
+    """``CheckAccess`` of the authorization service: asked before any case is read."""
+
+    async def check_access(
+        self,
+        subject: str,
+        invoice: str,
+        action: Action = ...,
+        roles: Iterable[str] = ...,
+    ) -> AccessDecision: ...
+
+
+class Authorizations(AccessChecker, Protocol):
+    """The authorization service as the case page uses it (``AuthorizationClient``)."""
+
+    async def list_authorizations(
+        self,
+        *,
+        invoice: str = ...,
+        grantor: str = ...,
+        grantee: str = ...,
+        active_only: bool = ...,
+        limit: int = ...,
+    ) -> list[AuthorizationView]: ...
+
+    async def revoke_authorization(
+        self, name: str, actor: str, request_id: str, actor_roles: Iterable[str] = ...
+    ) -> AuthorizationView: ...
+
+    async def create_continuous_authorization(
+        self,
+        *,
+        actor: str,
+        actor_roles: Iterable[str],
+        grantor: str,
+        grantee: GranteeDetails,
+        creditor: str,
+        request_id: str,
+        conversation: str = ...,
+    ) -> AuthorizationView: ...
+
+
+class AuditSink(Protocol):
+    """Where audit events go (``AuditTrail``: durable, request id from the logging context)."""
+
+    async def record(self, event: AuditEvent) -> AuditRecord: ...

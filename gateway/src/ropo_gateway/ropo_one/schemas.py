@@ -1,7 +1,10 @@
-"""The Ropo One JSON API's response bodies (pydantic, so they are described in OpenAPI).
+"""The Ropo One JSON API's request and response bodies (pydantic, so they are described in
+OpenAPI).
 
 Amounts are exact decimal strings with their currency, dates ISO 8601, enum values
-their names without prefix (``REMINDER``, ``PERSON``, ``PAYMENT_RECEIVED``).
+their names without prefix (``REMINDER``, ``PERSON``, ``PAYMENT_RECEIVED``). Request
+bodies refuse unknown fields (no mass assignment). A henkilötunnus is accepted in a
+request body only and never appears in a response: authorizations show it masked.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 from ropo_platform.money import Money
 
+from ropo_gateway.ropo_one.authorizations import MAX_NATIONAL_ID_LENGTH, AuthorizationRow
 from ropo_gateway.ropo_one.views import CaseRow, CaseView, LedgerRow, TimelineRow
 
 
@@ -188,3 +192,80 @@ class CaseOut(_Out):
             paid_time=case.paid_time,
             ledger_components=[LedgerComponentOut.of(row) for row in case.ledger],
         )
+
+
+class AuthorizationOut(_Out):
+    """An authorization of the case (per invoice, or continuous covering it)."""
+
+    id: str = Field(description="The id used in URLs.")
+    name: str = Field(description="Resource name, 'authorizations/{id}'.")
+    type: str = Field(description="INVOICE (laskukohtainen) or CONTINUOUS (jatkuva).")
+    state: str = Field(description="ACTIVE, REVOKED, EXPIRED or ENDED.")
+    grantee_name: str = Field(description="The authorized person's name as given.")
+    grantee_masked_identifier: str = Field(
+        description="The authorized person's identity code masked: 'DDMMYY-****'."
+    )
+    invoice: str = Field(description="'invoices/{id}' of a per-invoice one; '' if continuous.")
+    creditor: str = Field(
+        description="A continuous one limited to one creditor's invoices: 'creditors/{id}'; "
+        "'' for all."
+    )
+    expire_date: dt.date | None = Field(description="Last day in force; null: no end date.")
+    created_by_debtor: bool = Field(description="True when the debtor made it (in MyRopo).")
+    creator: str = Field(description="'staffUsers/{id}' when staff made it, else ''.")
+    create_time: dt.datetime | None
+    end_time: dt.datetime | None = Field(description="When it stopped being in force.")
+    revoker: str = Field(description="'staffUsers/{id}' when staff revoked it, else ''.")
+
+    @classmethod
+    def of(cls, row: AuthorizationRow) -> AuthorizationOut:
+        return cls(
+            id=row.id,
+            name=row.name,
+            type=row.type,
+            state=row.state,
+            grantee_name=row.grantee_name,
+            grantee_masked_identifier=row.grantee_masked_identifier,
+            invoice=row.invoice,
+            creditor=row.creditor,
+            expire_date=row.expire_date,
+            created_by_debtor=row.created_by_debtor,
+            creator=row.creator,
+            create_time=row.create_time,
+            end_time=row.end_time,
+            revoker=row.revoker,
+        )
+
+
+class AuthorizationsOut(_Out):
+    """The case's authorizations, newest first."""
+
+    authorizations: list[AuthorizationOut]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContinuousAuthorizationIn(_In):
+    """A continuous authorization for the case debtor's invoices (made after the debtor asked,
+    typically in a chat)."""
+
+    grantee_name: str = Field(max_length=200, description="The authorized person's name.")
+    grantee_national_id: str = Field(
+        max_length=MAX_NATIONAL_ID_LENGTH,
+        description="The authorized person's henkilötunnus (personal identity code). "
+        "Sensitive: sent to the authorization service only, never returned or echoed in an "
+        "error.",
+    )
+    creditor_only: bool = Field(
+        default=False, description="Only the invoices of the case's creditor (else all)."
+    )
+    expire_date: dt.date | None = Field(
+        default=None, description="Last day in force; omitted: until further notice."
+    )
+    conversation: str = Field(
+        default="",
+        max_length=150,
+        description="The chat where it was agreed: 'conversations/{id}' or the id.",
+    )

@@ -138,6 +138,71 @@ _FI: Final[dict[str, str]] = {
     "one.error.bad_request.body": "Pyyntöä ei voitu käsitellä.",
     "one.error.internal.heading": "Tapahtui odottamaton virhe",
     "one.error.internal.body": "Virhe on kirjattu. Yritä hetken kuluttua uudelleen.",
+    "one.authz.heading": "Valtuutukset",
+    "one.authz.none": "Tapaukseen ei liity valtuutuksia.",
+    "one.authz.unavailable": "Valtuutuksia ei juuri nyt saatu näkyviin. Yritä hetken kuluttua "
+    "uudelleen.",
+    "one.authz.column.type": "Tyyppi",
+    "one.authz.column.grantee": "Valtuutettu",
+    "one.authz.column.identifier": "Henkilötunnus",
+    "one.authz.column.state": "Tila",
+    "one.authz.column.valid_until": "Voimassa asti",
+    "one.authz.column.creator": "Tehnyt",
+    "one.authz.column.created": "Tehty",
+    "one.authz.column.actions": "Toiminnot",
+    "one.authz.type.INVOICE": "Laskukohtainen",
+    "one.authz.type.CONTINUOUS": "Jatkuva",
+    "one.authz.creditor_only": "vain laskuttajan {creditor} laskut",
+    "one.authz.all_creditors": "kaikki laskut",
+    "one.authz.state.ACTIVE": "Voimassa",
+    "one.authz.state.REVOKED": "Peruttu",
+    "one.authz.state.EXPIRED": "Vanhentunut",
+    "one.authz.state.ENDED": "Päättynyt",
+    "one.authz.no_end": "Toistaiseksi",
+    "one.authz.creator.debtor": "Velallinen",
+    "one.authz.creator.staff": "Asiakaspalvelu ({user})",
+    "one.authz.revoke": "Peru",
+    "one.authz.revoke_label": "Peru valtuutus: {name}",
+    "one.authz.form.heading": "Uusi jatkuva valtuutus",
+    "one.authz.form.intro": "Jatkuva valtuutus antaa valtuutetulle oikeuden nähdä ja hoitaa "
+    "velallisen laskuja. Tee se vain velallisen pyynnöstä, esimerkiksi chat-keskustelussa "
+    "sovitusti.",
+    "one.authz.form.grantee_name": "Valtuutetun nimi",
+    "one.authz.form.grantee_national_id": "Valtuutetun henkilötunnus",
+    "one.authz.form.national_id_hint": "Henkilötunnus näytetään jatkossa vain muodossa "
+    "PPKKVV-****.",
+    "one.authz.form.creditor_only": "Vain laskuttajan {creditor} laskut",
+    "one.authz.form.expire_date": "Voimassa asti (valinnainen)",
+    "one.authz.form.expire_hint": "Viimeinen voimassaolopäivä muodossa pp.kk.vvvv. Jätä tyhjäksi, "
+    "jos valtuutus on voimassa toistaiseksi.",
+    "one.authz.form.conversation": "Keskustelun tunnus (valinnainen)",
+    "one.authz.form.conversation_hint": "Chat-keskustelu, jossa valtuutuksesta sovittiin.",
+    "one.authz.form.submit": "Tallenna",
+    "one.authz.form.errors": "Tarkista valtuutuksen tiedot",
+    "one.authz.form.not_person": "Jatkuvan valtuutuksen voi tehdä vain yksityishenkilön laskuille.",
+    "one.authz.problem.grantee_name.required": "Anna valtuutetun nimi.",
+    "one.authz.problem.grantee_name.too_long": "Nimi on liian pitkä (enintään 200 merkkiä).",
+    "one.authz.problem.grantee_name.identity_code": "Kirjoita nimeen vain nimi, ei "
+    "henkilötunnusta.",
+    "one.authz.problem.grantee_name.invalid": "Tarkista valtuutetun nimi.",
+    "one.authz.problem.grantee_national_id.required": "Anna valtuutetun henkilötunnus.",
+    "one.authz.problem.grantee_national_id.invalid": "Henkilötunnus ei ole oikein. Tarkista "
+    "syntymäaika, välimerkki ja neljä viimeistä merkkiä.",
+    "one.authz.problem.grantee_national_id.self": "Velallista ei voi valtuuttaa omiin "
+    "laskuihinsa. Anna toisen henkilön henkilötunnus.",
+    "one.authz.problem.expire_date.invalid": "Anna päivämäärä muodossa pp.kk.vvvv.",
+    "one.authz.problem.expire_date.past": "Päivämäärä ei voi olla menneisyydessä.",
+    "one.authz.problem.conversation.invalid": "Keskustelun tunnus ei kelpaa. Tarkista se chatista.",
+    "one.authz.problem.creditor_only.invalid": "Laskuttajarajausta ei voitu käyttää.",
+    "one.authz.problem.form.already_active": "Henkilöllä on jo voimassa oleva valtuutus näihin "
+    "laskuihin.",
+    "one.authz.problem.form.invoice_closed": "Lasku on jo suljettu, joten valtuutusta ei voi "
+    "tehdä.",
+    "one.authz.problem.form.not_person": "Jatkuvan valtuutuksen voi tehdä vain yksityishenkilön "
+    "laskuille.",
+    "one.authz.problem.form.rejected": "Valtuutusta ei voitu tallentaa. Tarkista tiedot ja yritä "
+    "uudelleen.",
+    "one.authz.problem.form.not_active": "Valtuutus ei ole enää voimassa, joten sitä ei voi perua.",
 }
 
 _SV: Final[dict[str, str]] = {
@@ -260,6 +325,73 @@ _SV: Final[dict[str, str]] = {
     "one.error.bad_request.body": "Begäran kunde inte behandlas.",
     "one.error.internal.heading": "Ett oväntat fel inträffade",
     "one.error.internal.body": "Felet har registrerats. Försök igen om en stund.",
+    "one.authz.heading": "Fullmakter",
+    "one.authz.none": "Ärendet har inga fullmakter.",
+    "one.authz.unavailable": "Fullmakterna kunde inte visas just nu. Försök igen om en stund.",
+    "one.authz.column.type": "Typ",
+    "one.authz.column.grantee": "Befullmäktigad",
+    "one.authz.column.identifier": "Personbeteckning",
+    "one.authz.column.state": "Status",
+    "one.authz.column.valid_until": "Giltig till",
+    "one.authz.column.creator": "Gjord av",
+    "one.authz.column.created": "Gjord",
+    "one.authz.column.actions": "Åtgärder",
+    "one.authz.type.INVOICE": "Fakturaspecifik",
+    "one.authz.type.CONTINUOUS": "Fortlöpande",
+    "one.authz.creditor_only": "endast fakturerarens {creditor} fakturor",
+    "one.authz.all_creditors": "alla fakturor",
+    "one.authz.state.ACTIVE": "Giltig",
+    "one.authz.state.REVOKED": "Återkallad",
+    "one.authz.state.EXPIRED": "Utgången",
+    "one.authz.state.ENDED": "Avslutad",
+    "one.authz.no_end": "Tills vidare",
+    "one.authz.creator.debtor": "Gäldenären",
+    "one.authz.creator.staff": "Kundtjänst ({user})",
+    "one.authz.revoke": "Återkalla",
+    "one.authz.revoke_label": "Återkalla fullmakten: {name}",
+    "one.authz.form.heading": "Ny fortlöpande fullmakt",
+    "one.authz.form.intro": "En fortlöpande fullmakt ger den befullmäktigade rätt att se och "
+    "sköta gäldenärens fakturor. Gör den endast på gäldenärens begäran, till exempel enligt "
+    "överenskommelse i en chatt.",
+    "one.authz.form.grantee_name": "Den befullmäktigades namn",
+    "one.authz.form.grantee_national_id": "Den befullmäktigades personbeteckning",
+    "one.authz.form.national_id_hint": "Personbeteckningen visas härefter endast i formen "
+    "DDMMÅÅ-****.",
+    "one.authz.form.creditor_only": "Endast fakturerarens {creditor} fakturor",
+    "one.authz.form.expire_date": "Giltig till (valfritt)",
+    "one.authz.form.expire_hint": "Sista giltighetsdag i formen dd.mm.åååå. Lämna tomt om "
+    "fullmakten gäller tills vidare.",
+    "one.authz.form.conversation": "Chattens kod (valfritt)",
+    "one.authz.form.conversation_hint": "Chatten där fullmakten överenskoms.",
+    "one.authz.form.submit": "Spara",
+    "one.authz.form.errors": "Kontrollera fullmaktens uppgifter",
+    "one.authz.form.not_person": "En fortlöpande fullmakt kan endast ges för en privatpersons "
+    "fakturor.",
+    "one.authz.problem.grantee_name.required": "Ange den befullmäktigades namn.",
+    "one.authz.problem.grantee_name.too_long": "Namnet är för långt (högst 200 tecken).",
+    "one.authz.problem.grantee_name.identity_code": "Skriv endast namnet, inte personbeteckningen.",
+    "one.authz.problem.grantee_name.invalid": "Kontrollera den befullmäktigades namn.",
+    "one.authz.problem.grantee_national_id.required": "Ange den befullmäktigades personbeteckning.",
+    "one.authz.problem.grantee_national_id.invalid": "Personbeteckningen är inte korrekt. "
+    "Kontrollera födelsedatum, skiljetecken och de fyra sista tecknen.",
+    "one.authz.problem.grantee_national_id.self": "Gäldenären kan inte befullmäktigas för sina "
+    "egna fakturor. Ange en annan persons personbeteckning.",
+    "one.authz.problem.expire_date.invalid": "Ange datumet i formen dd.mm.åååå.",
+    "one.authz.problem.expire_date.past": "Datumet kan inte vara i det förflutna.",
+    "one.authz.problem.conversation.invalid": "Chattens kod godkänns inte. Kontrollera den i "
+    "chatten.",
+    "one.authz.problem.creditor_only.invalid": "Begränsningen till faktureraren kunde inte "
+    "användas.",
+    "one.authz.problem.form.already_active": "Personen har redan en giltig fullmakt för dessa "
+    "fakturor.",
+    "one.authz.problem.form.invoice_closed": "Fakturan är redan stängd, så en fullmakt kan inte "
+    "ges.",
+    "one.authz.problem.form.not_person": "En fortlöpande fullmakt kan endast ges för en "
+    "privatpersons fakturor.",
+    "one.authz.problem.form.rejected": "Fullmakten kunde inte sparas. Kontrollera uppgifterna "
+    "och försök på nytt.",
+    "one.authz.problem.form.not_active": "Fullmakten är inte längre giltig och kan inte "
+    "återkallas.",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -382,6 +514,74 @@ _EN: Final[dict[str, str]] = {
     "one.error.bad_request.body": "The request could not be processed.",
     "one.error.internal.heading": "An unexpected error occurred",
     "one.error.internal.body": "The error has been logged. Please try again in a moment.",
+    "one.authz.heading": "Authorizations",
+    "one.authz.none": "The case has no authorizations.",
+    "one.authz.unavailable": "The authorizations could not be shown right now. Please try again "
+    "in a moment.",
+    "one.authz.column.type": "Type",
+    "one.authz.column.grantee": "Authorized person",
+    "one.authz.column.identifier": "Personal identity code",
+    "one.authz.column.state": "Status",
+    "one.authz.column.valid_until": "Valid until",
+    "one.authz.column.creator": "Made by",
+    "one.authz.column.created": "Made",
+    "one.authz.column.actions": "Actions",
+    "one.authz.type.INVOICE": "For this invoice",
+    "one.authz.type.CONTINUOUS": "Continuous",
+    "one.authz.creditor_only": "only invoices of {creditor}",
+    "one.authz.all_creditors": "all invoices",
+    "one.authz.state.ACTIVE": "In force",
+    "one.authz.state.REVOKED": "Revoked",
+    "one.authz.state.EXPIRED": "Expired",
+    "one.authz.state.ENDED": "Ended",
+    "one.authz.no_end": "Until further notice",
+    "one.authz.creator.debtor": "Debtor",
+    "one.authz.creator.staff": "Customer service ({user})",
+    "one.authz.revoke": "Revoke",
+    "one.authz.revoke_label": "Revoke the authorization: {name}",
+    "one.authz.form.heading": "New continuous authorization",
+    "one.authz.form.intro": "A continuous authorization lets the authorized person see and "
+    "handle the debtor's invoices. Make one only at the debtor's request, for example as agreed "
+    "in a chat.",
+    "one.authz.form.grantee_name": "Authorized person's name",
+    "one.authz.form.grantee_national_id": "Authorized person's personal identity code",
+    "one.authz.form.national_id_hint": "From now on the code is shown only as DDMMYY-****.",
+    "one.authz.form.creditor_only": "Only invoices of {creditor}",
+    "one.authz.form.expire_date": "Valid until (optional)",
+    "one.authz.form.expire_hint": "The last day in force as dd.mm.yyyy. Leave empty for an "
+    "authorization until further notice.",
+    "one.authz.form.conversation": "Chat conversation id (optional)",
+    "one.authz.form.conversation_hint": "The chat where the authorization was agreed.",
+    "one.authz.form.submit": "Save",
+    "one.authz.form.errors": "Check the authorization details",
+    "one.authz.form.not_person": "Continuous authorizations can be made for a private "
+    "person's invoices only.",
+    "one.authz.problem.grantee_name.required": "Enter the authorized person's name.",
+    "one.authz.problem.grantee_name.too_long": "The name is too long (at most 200 characters).",
+    "one.authz.problem.grantee_name.identity_code": "Enter the name only, not the personal "
+    "identity code.",
+    "one.authz.problem.grantee_name.invalid": "Check the authorized person's name.",
+    "one.authz.problem.grantee_national_id.required": "Enter the authorized person's personal "
+    "identity code.",
+    "one.authz.problem.grantee_national_id.invalid": "The personal identity code is not valid. "
+    "Check the date of birth, the separator and the last four characters.",
+    "one.authz.problem.grantee_national_id.self": "The debtor cannot be authorized for their "
+    "own invoices. Enter another person's code.",
+    "one.authz.problem.expire_date.invalid": "Enter the date as dd.mm.yyyy.",
+    "one.authz.problem.expire_date.past": "The date cannot be in the past.",
+    "one.authz.problem.conversation.invalid": "The conversation id is not valid. Check it in the "
+    "chat.",
+    "one.authz.problem.creditor_only.invalid": "The restriction to the creditor could not be used.",
+    "one.authz.problem.form.already_active": "The person already has an authorization in force "
+    "for these invoices.",
+    "one.authz.problem.form.invoice_closed": "The invoice is already closed, so no "
+    "authorization can be made.",
+    "one.authz.problem.form.not_person": "Continuous authorizations can be made for a private "
+    "person's invoices only.",
+    "one.authz.problem.form.rejected": "The authorization could not be saved. Check the details "
+    "and try again.",
+    "one.authz.problem.form.not_active": "The authorization is no longer in force, so it cannot "
+    "be revoked.",
 }
 
 

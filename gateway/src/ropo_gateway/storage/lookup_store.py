@@ -1,5 +1,6 @@
-"""Lookup grants and lookup attempts on the gateway database (see ``myropo.grants`` and
-``myropo.rate_limit`` for why they live here)."""
+"""*Hae lasku* attempts on the gateway database, for the rate limit (``myropo.rate_limit``).
+
+The lookup grants themselves live in the authorization service (``GrantLookupAccess``)."""
 
 from __future__ import annotations
 
@@ -7,58 +8,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from ropo_platform.db import Database
-from sqlalchemy.exc import IntegrityError
 
-from ropo_gateway.auth.sessions import Clock, utc_now
-from ropo_gateway.myropo.grants import GrantHolder
-from ropo_gateway.storage.tables import lookup_attempts, lookup_grants
-
-
-class SqlLookupGrants:
-    """``LookupGrants`` bound to the session row: logout and expiry delete them (cascade)."""
-
-    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
-        self._db = database
-        self._clock = clock
-
-    async def grant(self, holder: GrantHolder, invoice: str) -> None:
-        if await self.holds(holder, invoice):
-            return
-        try:
-            async with self._db.transaction() as tx:
-                await tx.execute(
-                    sa.insert(lookup_grants).values(
-                        session_digest=holder.session_key,
-                        invoice=invoice,
-                        granted_at=self._clock(),
-                    )
-                )
-        except IntegrityError:
-            # The same lookup finished twice at once (the row exists: fine), or the session
-            # ended meanwhile (no row to attach to: the grant died with the session).
-            return
-
-    async def invoices(self, holder: GrantHolder, limit: int) -> list[str]:
-        async with self._db.session() as db_session:
-            rows = await db_session.execute(
-                sa.select(lookup_grants.c.invoice)
-                .where(lookup_grants.c.session_digest == holder.session_key)
-                .order_by(lookup_grants.c.granted_at.desc(), lookup_grants.c.invoice)
-                .limit(limit)
-            )
-            return [str(row.invoice) for row in rows]
-
-    async def holds(self, holder: GrantHolder, invoice: str) -> bool:
-        async with self._db.session() as db_session:
-            row = (
-                await db_session.execute(
-                    sa.select(lookup_grants.c.invoice).where(
-                        lookup_grants.c.session_digest == holder.session_key,
-                        lookup_grants.c.invoice == invoice,
-                    )
-                )
-            ).first()
-        return row is not None
+from ropo_gateway.storage.tables import lookup_attempts
 
 
 class SqlAttemptStore:

@@ -37,21 +37,6 @@ sessions = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
 )
 
-#: Invoices a session found with *Hae lasku* (interim home of lookup grants until the
-#: authorization service's GrantLookupAccess exists). Deleting the session deletes them.
-lookup_grants = sa.Table(
-    "lookup_grants",
-    metadata,
-    sa.Column(
-        "session_digest",
-        sa.String(64),
-        sa.ForeignKey("sessions.id_digest", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("invoice", sa.String(80), primary_key=True),
-    sa.Column("granted_at", UtcDateTime(), nullable=False),
-)
-
 #: One row per *Hae lasku* attempt, for the sliding-window rate limit. ``holder`` is the
 #: person's pseudonymous subject (``persons/{key}``), never a henkilötunnus.
 lookup_attempts = sa.Table(
@@ -80,4 +65,30 @@ staff_sessions = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("last_seen_at", UtcDateTime(), nullable=False, index=True),
     sa.Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)
+
+#: The audit log of access to personal data (``ropo_gateway.audit``): append-only, each row
+#: hash-chained to the one before. People appear by pseudonym only.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # Assigned by the writer (previous + 1) under the chain lock, not by the database.
+    sa.Column(
+        "sequence",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("request_id", sa.String(128), nullable=False, index=True),
+    sa.Column("actor", sa.String(200), nullable=False, index=True),
+    sa.Column("data_subject", sa.String(200), nullable=False),
+    sa.Column("resource", sa.String(200), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(80), nullable=False),
+    sa.Column("result_count", sa.Integer, nullable=True),
+    sa.Column("previous_hash", sa.String(64), nullable=False),
+    sa.Column("record_hash", sa.String(64), nullable=False, unique=True),
 )

@@ -1,0 +1,134 @@
+"""Audit records and their hash chain (pure: no I/O).
+
+A record names the actor (``persons/{key}`` or ``staffUsers/{id}``), the data subject
+by pseudonym only (``persons/{key}`` of the debtor, empty when the gateway does not
+know it — e.g. on a denial, where looking it up would itself be a read), the
+resource, the purpose, the outcome and the request id. Never a name, a
+henkilötunnus or search text.
+
+Each record carries the SHA-256 of its own canonical form including the previous
+record's hash, so changing, removing or reordering a stored row breaks
+``verify_chain`` from that row on (ASVS 16.4.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final, Protocol
+
+#: The "previous hash" of the first record.
+GENESIS_HASH: Final = "0" * 64
+
+
+class Purpose(StrEnum):
+    """Why personal data was read (or why a refusal was recorded)."""
+
+    #: A staff user opened a case (page or API: invoice, ledger, timeline, authorizations).
+    CASE_VIEW = "case_view"
+    #: A staff search whose results list debtor names.
+    CASE_SEARCH = "case_search"
+    #: A staff user created or ended an authorization.
+    AUTHORIZATION_ADMIN = "authorization_admin"
+    #: An authorized person (delegate) read someone else's invoice.
+    DELEGATE_VIEW = "delegate_view"
+    #: Someone asked for an object they may not see or act on.
+    ACCESS_DENIED = "access_denied"
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+class Channel(StrEnum):
+    MYROPO = "myropo"
+    MYROPO_API = "myropo_api"
+    ROPO_ONE = "ropo_one"
+    ROPO_ONE_API = "ropo_one_api"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """What happened, before it is stored."""
+
+    actor: str
+    resource: str
+    purpose: Purpose
+    outcome: Outcome
+    channel: Channel
+    data_subject: str = ""
+    #: The authorization service's UPPER_SNAKE explanation (``NO_RELATION``, ``AUTHORIZED`` ...).
+    reason: str = ""
+    #: For searches: how many cases the user saw.
+    result_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """A stored event with its time, request id and place in the chain."""
+
+    sequence: int
+    recorded_at: datetime
+    request_id: str
+    event: AuditEvent
+    previous_hash: str
+    record_hash: str
+
+
+def canonical_form(
+    event: AuditEvent, recorded_at: datetime, request_id: str, previous_hash: str
+) -> bytes:
+    """The bytes a record's hash covers (stable key order, UTC ISO time)."""
+    payload = {
+        "actor": event.actor,
+        "channel": event.channel.value,
+        "data_subject": event.data_subject,
+        "outcome": event.outcome.value,
+        "previous_hash": previous_hash,
+        "purpose": event.purpose.value,
+        "reason": event.reason,
+        "recorded_at": recorded_at.isoformat(timespec="microseconds"),
+        "request_id": request_id,
+        "resource": event.resource,
+        "result_count": event.result_count,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def chain_hash(
+    event: AuditEvent, recorded_at: datetime, request_id: str, previous_hash: str
+) -> str:
+    """The hash of a record that follows ``previous_hash``."""
+    return hashlib.sha256(canonical_form(event, recorded_at, request_id, previous_hash)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    """Where verification failed: the first record whose stored hashes do not add up."""
+
+    sequence: int
+    problem: str
+
+
+def verify_chain(records: Iterable[AuditRecord]) -> ChainBreak | None:
+    """``None`` when every record links to the one before and hashes to its stored hash."""
+    previous = GENESIS_HASH
+    for record in records:
+        if record.previous_hash != previous:
+            return ChainBreak(record.sequence, "previous hash does not match")
+        expected = chain_hash(record.event, record.recorded_at, record.request_id, previous)
+        if record.record_hash != expected:
+            return ChainBreak(record.sequence, "record hash does not match its content")
+        previous = record.record_hash
+    return None
+
+
+class AuditLog(Protocol):
+    """Where audit events are appended (``storage.audit_store.SqlAuditLog``)."""
+
+    async def append(self, event: AuditEvent, request_id: str) -> AuditRecord: ...
