@@ -113,5 +113,10 @@ BENCH_ARGS ?=
 bench-invoices: install ## invoice import + ListInvoices at 1 000 000 invoices on PostgreSQL (ROPO_BENCH_POSTGRES_URL)
 	$(PY) bench/invoice_import.py $(BENCH_ARGS)
 
+# The same BENCH_ARGS, e.g. make bench-authorization BENCH_ARGS='--duration 5 --in-flight 50'
+.PHONY: bench-authorization
+bench-authorization: install ## CheckAccess p50/p99 at 200 concurrent checks vs an echo, on PostgreSQL (ROPO_BENCH_POSTGRES_URL)
+	$(PY) bench/authorization_check.py $(BENCH_ARGS)
+
 clean: ## remove var/ (databases, NATS store, demo marker); keeps .venv
 	rm -rf var
