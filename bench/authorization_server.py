@@ -11,20 +11,16 @@ databases this module made.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 
 import asyncpg
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from invoice_db import database_url, libpq_dsn
 from ports import free_port
+from served_process import ServedProcess
 
 SERVICE = "ropo.authorization.v1.AuthorizationService"
 #: The server's ``application_name`` in ``pg_stat_activity`` (its backends' CPU is measured).
@@ -123,69 +119,16 @@ async def drop_database(admin_url: str, name: str) -> None:
         await connection.close()
 
 
-class AuthorizationServer:
+class AuthorizationServer(ServedProcess):
     """``with AuthorizationServer(url, log_path) as server: ...`` (``server.address``)."""
 
     def __init__(self, url: str, log_path: Path, code: Sequence[Path] = ()) -> None:
-        self.port = free_port()
-        self._code = tuple(code)
-        self.address = f"127.0.0.1:{self.port}"
-        self._url = url
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        """Process id of the server."""
-        if self._process is None:
-            raise RuntimeError("the server is not running")
-        return self._process.pid
-
-    def __enter__(self) -> AuthorizationServer:
-        self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "ropo_authorization", "serve"],
-                env=server_environment(self._url, self.port, self._code),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_until_serving()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def _wait_until_serving(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"the authorization server exited; see {self._log_path}")
-            try:
-                with grpc.insecure_channel(self.address) as channel:
-                    response = health_pb2_grpc.HealthStub(channel).Check(
-                        health_pb2.HealthCheckRequest(service=SERVICE), timeout=1
-                    )
-                if response.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"the authorization server is not SERVING after {timeout_s:.0f} s")
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        port = free_port()
+        super().__init__(
+            name="authorization",
+            command=[sys.executable, "-m", "ropo_authorization", "serve"],
+            env=server_environment(url, port, tuple(code)),
+            port=port,
+            service=SERVICE,
+            log_path=log_path,
+        )

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ports import free_port
+from served_process import ServedProcess
 
 SERVICE = "ropo.invoice.v1.InvoiceService"
 #: The benchmark's own secrets: its data is synthetic, and the fill must derive the
@@ -50,79 +45,27 @@ def server_environment(database_url: str, port: int) -> dict[str, str]:
     }
 
 
-class InvoiceServer:
+class InvoiceServer(ServedProcess):
     """``with InvoiceServer(url, log_path) as server: ...`` (``server.address``)."""
 
     def __init__(
         self, database_url: str, log_path: Path, *, profile_path: Path | None = None
     ) -> None:
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self._database_url = database_url
-        self._log_path = log_path
-        self._profile_path = profile_path
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def pid(self) -> int:
-        """Process id of the server."""
-        if self._process is None:
-            raise RuntimeError("the server is not running")
-        return self._process.pid
-
-    def __enter__(self) -> InvoiceServer:
+        port = free_port()
         command = [sys.executable, "-m", "ropo_invoice", "serve"]
-        if self._profile_path is not None:
+        if profile_path is not None:
             script = Path(__file__).resolve().parent / "invoice_profile.py"
-            command = [sys.executable, str(script), "serve", str(self._profile_path)]
-        self._log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                env=server_environment(self._database_url, self.port),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_until_serving()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    def _wait_until_serving(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise RuntimeError(f"the invoice server exited; see {self._log_path}")
-            try:
-                with grpc.insecure_channel(self.address) as channel:
-                    response = health_pb2_grpc.HealthStub(channel).Check(
-                        health_pb2.HealthCheckRequest(service=SERVICE), timeout=1
-                    )
-                if response.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"the invoice server is not SERVING after {timeout_s:.0f} s")
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
+            command = [sys.executable, str(script), "serve", str(profile_path)]
+        super().__init__(
+            name="invoice",
+            command=command,
+            env=server_environment(database_url, port),
+            port=port,
+            service=SERVICE,
+            log_path=log_path,
             # A profiled server writes its statistics on the way out: give it time.
-            process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            stop_timeout_s=120.0,
+        )
 
 
 def cpu_seconds(pid: int) -> float:

@@ -125,6 +125,21 @@ class Stack:
         assert decision.status_code in (302, 303), decision.text
         return client.get(decision.headers["location"])
 
+    def staff_login(self, client: httpx.Client, user_id: str) -> httpx.Response:
+        """Log a Ropo One staff user in through the broker's staff client; returns the
+        callback's response."""
+        start = client.get(f"{self.gateway_url}/ropo-one/kirjaudu")
+        assert start.status_code == 303, start.text
+        page = client.get(start.headers["location"])
+        assert page.status_code == 200 and 'name="staff_user"' in page.text
+        action, transaction = authorize_form(page.text)
+        decision = client.post(
+            httpx.URL(start.headers["location"]).join(action),
+            data={"transaction": transaction, "staff_user": user_id, "action": "login"},
+        )
+        assert decision.status_code == 303, decision.text
+        return client.get(decision.headers["location"])
+
     # ------------------------------------------------------------------ gRPC side
 
     def _channel(self, address: str | None) -> grpc.aio.Channel:

@@ -33,7 +33,7 @@ from ropo_gateway.app import create_app
 from ropo_gateway.config import GatewaySettings
 from ropo_platform.money_proto import money_from_proto
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack, authorize_form, person_subject
+from ropo_stack import Stack, person_subject
 
 pytestmark = pytest.mark.slow
 
@@ -195,14 +195,7 @@ def person_login(stack: Stack, person_id: str) -> httpx.Client:
 
 def staff_login(stack: Stack, user_id: str) -> httpx.Client:
     client = stack.client()
-    start = client.get(f"{stack.gateway_url}/ropo-one/kirjaudu")
-    page = client.get(start.headers["location"])
-    action, transaction = authorize_form(page.text)
-    decision = client.post(
-        httpx.URL(start.headers["location"]).join(action),
-        data={"transaction": transaction, "staff_user": user_id, "action": "login"},
-    )
-    assert client.get(decision.headers["location"]).status_code == 303
+    assert stack.staff_login(client, user_id).status_code == 303
     return client
 
 

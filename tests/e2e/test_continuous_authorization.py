@@ -15,7 +15,7 @@ import httpx
 import pytest
 from ropo_platform.money_proto import money_from_proto
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack, authorize_form, person_subject
+from ropo_stack import Stack, person_subject
 
 pytestmark = pytest.mark.slow
 DEBTOR, GRANTEE = "maija-meikalainen", "liisa-virtanen"
@@ -25,14 +25,7 @@ API = "/api/ropo-one/v1"
 
 def staff_login(stack: Stack, user_id: str) -> httpx.Client:
     client = stack.client()
-    start = client.get(f"{stack.gateway_url}/ropo-one/kirjaudu")
-    page = client.get(start.headers["location"])
-    action, transaction = authorize_form(page.text)
-    decision = client.post(
-        httpx.URL(start.headers["location"]).join(action),
-        data={"transaction": transaction, "staff_user": user_id, "action": "login"},
-    )
-    assert client.get(decision.headers["location"]).status_code == 303
+    assert stack.staff_login(client, user_id).status_code == 303
     return client
 
 

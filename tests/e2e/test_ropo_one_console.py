@@ -20,27 +20,12 @@ from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb
 from ropo_platform.money_proto import money_from_proto
 from ropo_platform.redaction import HETU_PATTERN
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack, authorize_form, person_subject
+from ropo_stack import Stack, person_subject
 
 pytestmark = pytest.mark.slow
 PERSON = "maija-meikalainen"
 AGENT = "aino-asiakaspalvelija"
 TESTI_USER = "kaisa-kirjanpitaja"
-
-
-def staff_login(stack: Stack, client: httpx.Client, user_id: str) -> httpx.Response:
-    """The Ropo One login through the broker's staff client; the callback's response."""
-    start = client.get(f"{stack.gateway_url}/ropo-one/kirjaudu")
-    assert start.status_code == 303, start.text
-    page = client.get(start.headers["location"])
-    assert page.status_code == 200 and 'name="staff_user"' in page.text
-    action, transaction = authorize_form(page.text)
-    decision = client.post(
-        httpx.URL(start.headers["location"]).join(action),
-        data={"transaction": transaction, "staff_user": user_id, "action": "login"},
-    )
-    assert decision.status_code == 303, decision.text
-    return client.get(decision.headers["location"])
 
 
 def csrf_token(page: str) -> str:
@@ -89,7 +74,7 @@ async def test_a_staff_user_finds_the_case_a_person_sees_in_myropo(stack: Stack)
         assert person.get(f"{stack.gateway_url}/api/ropo-one/v1/invoices").status_code == 401
 
     with stack.client() as agent:
-        callback = staff_login(stack, agent, AGENT)
+        callback = stack.staff_login(agent, AGENT)
         assert callback.status_code == 303 and callback.headers["location"] == "/ropo-one"
 
         seen = record_urls(agent)
@@ -180,7 +165,7 @@ async def test_a_staff_user_finds_the_case_a_person_sees_in_myropo(stack: Stack)
 
 async def test_a_case_that_does_not_exist_is_a_readable_404(stack: Stack) -> None:
     with stack.client() as agent:
-        staff_login(stack, agent, AGENT)
+        stack.staff_login(agent, AGENT)
         page = agent.get(f"{stack.gateway_url}/ropo-one/tapaukset/00000000-0000-0000-0000-0")
         assert page.status_code == 404 and "Tapausta ei löytynyt" in page.text
         api = agent.get(f"{stack.gateway_url}/api/ropo-one/v1/invoices/no-such-invoice")
@@ -209,7 +194,7 @@ async def test_a_creditor_user_sees_only_its_own_creditors_cases(stack: Stack) -
     other = [i for i in invoices if i.creditor_display_name != "Testi-yritys Oy"]
     assert own and other
     with stack.client() as user:
-        assert staff_login(stack, user, TESTI_USER).status_code == 303
+        assert stack.staff_login(user, TESTI_USER).status_code == 303
         listed = user.get(f"{stack.gateway_url}/api/ropo-one/v1/invoices").json()
         names = {item["name"] for item in listed["invoices"]}
         assert {i.name for i in own} <= names and not {i.name for i in other} & names
@@ -223,7 +208,7 @@ async def test_a_creditor_user_sees_only_its_own_creditors_cases(stack: Stack) -
 
 def test_the_language_switch_keeps_the_staff_user_on_the_page(stack: Stack) -> None:
     with stack.client() as agent:
-        staff_login(stack, agent, AGENT)
+        stack.staff_login(agent, AGENT)
         page = agent.get(f"{stack.gateway_url}/ropo-one")
         href = re.search(r'<a href="([^"]+)" lang="sv"', page.text)
         assert href

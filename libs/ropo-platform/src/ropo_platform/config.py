@@ -18,6 +18,8 @@ Variables read besides ``<PREFIX><FIELD>``: ``ROPO_ENV`` (environment),
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import sys
 from enum import StrEnum
@@ -230,12 +232,38 @@ def load_settings(
     raise SystemExit(2)
 
 
+#: Bytes of an AES-256 key (the services' henkilötunnus encryption keys).
+AES_KEY_BYTES = 32
+
+
+def validated_aes_key(value: SecretStr, environment: object, development_default: str) -> SecretStr:
+    """Check a base64 AES-256 key setting: it decodes to 32 bytes, and in production it is not
+    the public development default (the services ship one so that ``make up`` needs no setup)."""
+    try:
+        key = base64.b64decode(value.get_secret_value(), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("must be base64") from None
+    if len(key) != AES_KEY_BYTES:
+        raise ValueError(f"must decode to {AES_KEY_BYTES} bytes")
+    if environment is Environment.PRODUCTION and value.get_secret_value() == development_default:
+        raise ValueError("the development default is not allowed when ROPO_ENV=production")
+    return value
+
+
+def aes_key_bytes(value: SecretStr) -> bytes:
+    """The raw key of a setting checked by ``validated_aes_key``."""
+    return base64.b64decode(value.get_secret_value())
+
+
 __all__ = [
+    "AES_KEY_BYTES",
     "DEV_PERSON_KEY_SECRET",
     "Environment",
     "LogFormat",
     "LogLevel",
     "ServiceSettings",
+    "aes_key_bytes",
     "format_validation_error",
     "load_settings",
+    "validated_aes_key",
 ]

@@ -24,16 +24,21 @@ Variables (prefix ``ROPO_AUTHORIZATION_``; the shared ones such as ``ROPO_ENV``,
 from __future__ import annotations
 
 import base64
-import binascii
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import SettingsConfigDict
-from ropo_platform.config import Environment, ServiceSettings, load_settings
+from ropo_platform.config import (
+    AES_KEY_BYTES,
+    ServiceSettings,
+    aes_key_bytes,
+    load_settings,
+    validated_aes_key,
+)
 
 # Public development key (base64 of 32 bytes): `make up` works without setup, and data
 # sealed with it is demo data only. Production must set its own key.
 DEV_HETU_ENCRYPTION_KEY = base64.b64encode(b"ropo-authz-dev-hetu-key-32-bytes").decode()
-HETU_KEY_BYTES = 32
+HETU_KEY_BYTES = AES_KEY_BYTES
 
 
 class AuthorizationSettings(ServiceSettings):
@@ -53,23 +58,12 @@ class AuthorizationSettings(ServiceSettings):
     @field_validator("hetu_encryption_key")
     @classmethod
     def _valid_key(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        try:
-            key = base64.b64decode(value.get_secret_value(), validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("must be base64") from None
-        if len(key) != HETU_KEY_BYTES:
-            raise ValueError(f"must decode to {HETU_KEY_BYTES} bytes")
-        if (
-            info.data.get("environment") is Environment.PRODUCTION
-            and value.get_secret_value() == DEV_HETU_ENCRYPTION_KEY
-        ):
-            raise ValueError("the development default is not allowed when ROPO_ENV=production")
-        return value
+        return validated_aes_key(value, info.data.get("environment"), DEV_HETU_ENCRYPTION_KEY)
 
     @property
     def hetu_encryption_key_bytes(self) -> bytes:
         """The AES-256 key."""
-        return base64.b64decode(self.hetu_encryption_key.get_secret_value())
+        return aes_key_bytes(self.hetu_encryption_key)
 
 
 def load_authorization_settings() -> AuthorizationSettings:
