@@ -122,7 +122,7 @@ def test_authorize_pay_see_in_ropo_one_and_revoke(stack: Stack, browser: Browser
         expect(b.get_by_role("heading", name="Valtuutus")).to_have_count(0)
         b.get_by_role("link", name="Maksa").click()
         expect(b).to_have_url(f"{invoice_url}/maksa")
-        expect(b.get_by_text(invoice.virtual_bank_barcode)).to_be_visible()
+        expect(b.get_by_label("Virtuaaliviivakoodi")).to_have_value(invoice.virtual_bank_barcode)
         expect(b.get_by_text(invoice.reference, exact=False).first).to_be_visible()
 
         # An agent sees the authorization on the case in Ropo One.
