@@ -54,7 +54,7 @@ async def test_maksa_shows_how_to_pay_now(gateway: Harness) -> None:
     # The copy-friendly values: the barcode (a labelled read-only field), the compact
     # reference and IBAN, the amount as a bank form takes it.
     assert '<label for="barcode">Virtuaaliviivakoodi</label>' in html
-    assert f'readonly value="{BARCODE}"' in html and f">{BARCODE}</p>" in html
+    assert f'readonly value="{BARCODE}"' in html and html.count(BARCODE) == 1
     for value in ("RF332348236", "FI2112345600000785", "1696,32"):
         assert f'<dd class="copyable identifier">{value}</dd>' in html
     # Online payment comes with the payments work: the page does not pretend otherwise.
