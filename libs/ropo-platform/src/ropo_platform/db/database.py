@@ -47,6 +47,18 @@ class Database:
             self._engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"}),
             expire_on_commit=False,
         )
+        # PostgreSQL runs each statement of a read session on its own: no BEGIN and
+        # ROLLBACK round trips around a single SELECT. (Under READ COMMITTED a transaction
+        # gives statements no common snapshot anyway.) SQLite keeps plain sessions: its
+        # BEGIN is emitted by our hook, and it costs no network round trip.
+        self._read_sessions = (
+            async_sessionmaker(
+                self._engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+            if self.dialect_name == "postgresql"
+            else self._sessions
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -64,6 +76,11 @@ class Database:
     def session(self) -> AsyncSession:
         """A session for reads or hand-managed transactions: ``async with db.session() as s``."""
         return self._sessions()
+
+    def read_session(self) -> AsyncSession:
+        """A session for reads that need no snapshot shared by their statements (one
+        ``SELECT``, or several that may each see the latest data); it cannot write."""
+        return self._read_sessions()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

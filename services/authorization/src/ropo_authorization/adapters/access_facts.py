@@ -14,7 +14,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ropo_authorization.adapters.orm import authorizations, invoice_ownership, lookup_grants
@@ -33,10 +33,9 @@ _a = authorizations.alias("candidate")
 _g = lookup_grants.alias("grant_in_force")
 
 
-def _statement(invoice: str, person: str | None, now: datetime) -> Any:
-    if person is None:
-        return select(_o).where(_o.c.invoice == invoice)
-    someone_else = _o.c.debtor_party != literal(person)
+def _person_statement() -> Any:
+    person = bindparam("person", type_=_o.c.debtor_party.type)
+    someone_else = _o.c.debtor_party != person
     covers = and_(
         someone_else,
         _a.c.grantee == person,
@@ -53,13 +52,19 @@ def _statement(invoice: str, person: str | None, now: datetime) -> Any:
         someone_else,
         _g.c.subject == person,
         _g.c.invoice == _o.c.invoice,
-        _g.c.expire_time > now,
+        _g.c.expire_time > bindparam("now", type_=_g.c.expire_time.type),
     )
     return (
         select(_o, _a, _g)
         .select_from(_o.outerjoin(_a, covers).outerjoin(_g, in_force))
-        .where(_o.c.invoice == invoice)
+        .where(_o.c.invoice == bindparam("invoice"))
     )
+
+
+# Built once: constructing the expression was a third of a check's CPU; the bound
+# parameters change, the statement (and SQLAlchemy's compiled form of it) does not.
+_FOR_PERSON = _person_statement()
+_FOR_STAFF = select(_o).where(_o.c.invoice == bindparam("invoice"))
 
 
 def _columns(row: Any, table: Any) -> SimpleNamespace:
@@ -73,7 +78,13 @@ class SqlAccessFacts(ports.AccessFactsReader):
         self._session = session
 
     async def read(self, invoice: str, person: str | None, now: datetime) -> AccessFacts:
-        rows = (await self._session.execute(_statement(invoice, person, now))).all()
+        if person is None:
+            result = await self._session.execute(_FOR_STAFF, {"invoice": invoice})
+        else:
+            result = await self._session.execute(
+                _FOR_PERSON, {"invoice": invoice, "person": person, "now": now}
+            )
+        rows = result.all()
         if not rows:
             return AccessFacts(invoice, None, now)
         ownership = ownership_from_row(_columns(rows[0], _o))

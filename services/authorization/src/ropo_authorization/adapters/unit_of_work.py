@@ -57,8 +57,8 @@ class SqlAlchemyUnitOfWork(_SessionBound):
     async def _begin(self) -> None:
         stack = AsyncExitStack()
         if self._read_only:
-            session = await stack.enter_async_context(self._database.session())
-            await stack.enter_async_context(session.begin())
+            # Queries only: no transaction of our own (see Database.read_session).
+            session = await stack.enter_async_context(self._database.read_session())
         else:
             # BEGIN IMMEDIATE on SQLite: read-then-write must not fail at the lock upgrade.
             session = await stack.enter_async_context(self._database.transaction())
