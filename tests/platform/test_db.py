@@ -198,3 +198,18 @@ async def test_request_log_second_first_call_loses(messaging_database: Database)
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
             await record_response(session, "Pay", "r1", "f", b"two")
+
+
+async def test_read_session_sees_committed_data_and_holds_no_transaction_on_postgresql(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        await session.execute(sa.insert(accounts).values(id=7, balance=70))
+    async with db.read_session() as session:
+        assert (await session.execute(sa.select(accounts.c.balance))).scalar_one() == 70
+        if db.dialect_name != "postgresql":
+            return
+        # Inside one transaction both statements would share one transaction id.
+        first = (await session.execute(sa.text("SELECT txid_current()"))).scalar_one()
+        second = (await session.execute(sa.text("SELECT txid_current()"))).scalar_one()
+        assert first != second
