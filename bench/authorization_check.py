@@ -39,7 +39,6 @@ import shlex
 import shutil
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -61,10 +60,11 @@ from authorization_server import (
     export_code,
     new_database_name,
 )
+from cpu_meter import CpuMeter, CpuUse
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from invoice_db import backend_pids, libpq_dsn, server_version
+from invoice_db import libpq_dsn, server_version
 from invoice_import import log, machine_facts
-from invoice_server import Memory, cpu_of, cpu_used, memory
+from invoice_server import Memory, memory
 from loadgen import LoadResult, run_closed_loop
 from ropo.authorization.v1 import access_pb2
 from ropo.authorization.v1 import authorization_service_pb2 as pb
@@ -121,46 +121,6 @@ def probes(
 
 class WrongDecision(Exception):
     """CheckAccess answered differently from the seeded facts."""
-
-
-@dataclass(frozen=True, slots=True)
-class CpuUse:
-    """CPU seconds the server process, its PostgreSQL backends and this client used."""
-
-    wall_s: float
-    server_s: float
-    postgres_s: float
-    client_s: float
-
-    def cores(self, seconds: float) -> float:
-        """``seconds`` of CPU as average cores busy over the phase."""
-        return seconds / self.wall_s if self.wall_s else float("nan")
-
-
-class CpuMeter:
-    """Snapshots of the CPU time of the server, its database backends and this process."""
-
-    def __init__(self, server_pid: int, database: asyncpg.Connection) -> None:
-        self._server_pid = server_pid
-        self._database = database
-
-    async def snapshot(self) -> tuple[float, float, dict[int, float], float]:
-        pids = await backend_pids(self._database, APPLICATION_NAME)
-        return (
-            time.perf_counter(),
-            cpu_of([self._server_pid]).get(self._server_pid, 0.0),
-            cpu_of(pids),
-            time.process_time(),
-        )
-
-    async def since(self, before: tuple[float, float, dict[int, float], float]) -> CpuUse:
-        after = await self.snapshot()
-        return CpuUse(
-            wall_s=round(after[0] - before[0], 2),
-            server_s=round(after[1] - before[1], 2),
-            postgres_s=round(cpu_used(before[2], after[2]), 2),
-            client_s=round(after[3] - before[3], 2),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +302,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
                     log(f"grant errors: {grants.sample_errors}")
                 report.rows = await table_rows(connection)
                 prepared = probes(population, grants.granted_indexes, PROBES, args.seed)
-                meter = CpuMeter(server.pid, connection)
+                meter = CpuMeter(server.pid, connection, APPLICATION_NAME)
                 in_flights = [args.in_flight]
                 if args.latency_in_flight:
                     in_flights.append(args.latency_in_flight)

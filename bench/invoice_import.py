@@ -44,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import asyncpg
+from cpu_meter import CpuMeter
 from invoice_data import CREDITORS, HEAVY_COUNTS, BenchDebtor, Population
 from invoice_db import (
     TableSize,
@@ -62,7 +63,6 @@ from invoice_db import (
 )
 from invoice_inprocess import explain_list, invoice_app, list_request
 from invoice_load import (
-    CpuMeter,
     ImportOutcome,
     ListOutcome,
     ListScenario,
@@ -77,7 +77,7 @@ from invoice_rows import (
     differences,
     lifecycle,
 )
-from invoice_server import HETU_KEY, PERSON_KEY_SECRET, InvoiceServer
+from invoice_server import APPLICATION_NAME, HETU_KEY, PERSON_KEY_SECRET, InvoiceServer
 from ropo.invoice.v1 import invoice_service_pb2
 from ropo_invoice.adapters.national_id_protector import AesGcmNationalIdProtector
 from ropo_invoice.domain.party import ProtectedNationalId
@@ -342,7 +342,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
                     requests,
                     streams=args.streams,
                     batch=args.batch,
-                    meter=CpuMeter(server.pid, connection),
+                    meter=CpuMeter(server.pid, connection, APPLICATION_NAME),
                     server_pid=server.pid,
                 )
             del requests
@@ -360,7 +360,7 @@ async def run(args: argparse.Namespace, report: Report) -> None:
             report.fill = await fill_database(connection, population, args.invoices)
             list_profile = profile / "list.pstats" if profile else None
             with InvoiceServer(url, work_dir / "server.log", profile_path=list_profile) as server:
-                meter = CpuMeter(server.pid, connection)
+                meter = CpuMeter(server.pid, connection, APPLICATION_NAME)
                 for scenario in list_scenarios(population, args.latency_in_flight):
                     in_flight = scenario.in_flight or args.in_flight
                     log(f"ListInvoices: {scenario.name}, {in_flight} in flight")

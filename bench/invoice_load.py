@@ -14,10 +14,9 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-import asyncpg
 import grpc
-from invoice_db import backend_pids
-from invoice_server import APPLICATION_NAME, Memory, cpu_of, cpu_used, memory
+from cpu_meter import CpuMeter, CpuUse
+from invoice_server import Memory, memory
 from loadgen import LoadResult, run_closed_loop
 from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
 
@@ -27,49 +26,6 @@ _CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", _MAX_MESSAGE),
     ("grpc.max_send_message_length", _MAX_MESSAGE),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CpuUse:
-    """CPU seconds used during a phase by the server, its PostgreSQL backends and this
-    (client) process, over ``wall_s`` seconds."""
-
-    wall_s: float
-    server_s: float
-    postgres_s: float
-    client_s: float
-
-    def cores(self, seconds: float) -> float:
-        """``seconds`` of CPU as average cores busy over the phase."""
-        return seconds / self.wall_s if self.wall_s else float("nan")
-
-
-class CpuMeter:
-    """Snapshots of the CPU time of the server, its database backends and this process."""
-
-    def __init__(self, server_pid: int, database: asyncpg.Connection) -> None:
-        self._server_pid = server_pid
-        self._database = database
-
-    async def snapshot(self) -> tuple[float, float, dict[int, float], float]:
-        """(wall clock, server CPU, backend CPU per pid, client CPU)."""
-        pids = await backend_pids(self._database, APPLICATION_NAME)
-        return (
-            time.perf_counter(),
-            cpu_of([self._server_pid]).get(self._server_pid, 0.0),
-            cpu_of(pids),
-            time.process_time(),
-        )
-
-    async def since(self, before: tuple[float, float, dict[int, float], float]) -> CpuUse:
-        """CPU used since ``before``."""
-        after = await self.snapshot()
-        return CpuUse(
-            wall_s=round(after[0] - before[0], 2),
-            server_s=round(after[1] - before[1], 2),
-            postgres_s=round(cpu_used(before[2], after[2]), 2),
-            client_s=round(after[3] - before[3], 2),
-        )
 
 
 @dataclass

@@ -343,6 +343,12 @@ async def list_authorizations(
 # -------------------------------------------------------------------------- commands
 
 
+async def _add_granted(uow: AbstractUnitOfWork, authorization: Authorization) -> None:
+    """Store a new authorization with its ``authorization_granted`` event."""
+    await uow.authorizations.add(authorization)
+    await uow.events.add(AuthorizationGranted(authorization))
+
+
 class AuthorizationHandlers:
     """The use cases with their dependencies bound (what the servicer and worker call)."""
 
@@ -420,17 +426,11 @@ class AuthorizationHandlers:
                 now=now,
                 already_active=bool(active),
             )
-            await uow.authorizations.add(authorization)
-            await uow.events.add(AuthorizationGranted(authorization))
+            await _add_granted(uow, authorization)
             return authorization
 
-        authorization = await self._idempotent(
-            GRANT_INVOICE_AUTHORIZATION,
-            command.request_id,
-            fingerprint,
-            work,
-            records.authorization_record,
-            records.authorization_from_record,
+        authorization = await self._idempotent_authorization(
+            GRANT_INVOICE_AUTHORIZATION, command.request_id, fingerprint, work
         )
         _log.info(
             "authorization_granted", authorization=authorization.name, invoice=command.invoice
@@ -473,17 +473,11 @@ class AuthorizationHandlers:
                 now=now,
                 already_active=bool(active),
             )
-            await uow.authorizations.add(authorization)
-            await uow.events.add(AuthorizationGranted(authorization))
+            await _add_granted(uow, authorization)
             return authorization
 
-        authorization = await self._idempotent(
-            CREATE_CONTINUOUS_AUTHORIZATION,
-            command.request_id,
-            fingerprint,
-            work,
-            records.authorization_record,
-            records.authorization_from_record,
+        authorization = await self._idempotent_authorization(
+            CREATE_CONTINUOUS_AUTHORIZATION, command.request_id, fingerprint, work
         )
         _log.info(
             "continuous_authorization_created",
@@ -504,13 +498,8 @@ class AuthorizationHandlers:
             await uow.events.add(AuthorizationRevoked(revoked))
             return revoked
 
-        authorization = await self._idempotent(
-            REVOKE_AUTHORIZATION,
-            command.request_id,
-            fingerprint,
-            work,
-            records.authorization_record,
-            records.authorization_from_record,
+        authorization = await self._idempotent_authorization(
+            REVOKE_AUTHORIZATION, command.request_id, fingerprint, work
         )
         _log.info(
             "authorization_revoked", authorization=authorization.name, actor=command.actor.name
@@ -566,6 +555,23 @@ class AuthorizationHandlers:
             else:
                 active.append(authorization)
         return active
+
+    async def _idempotent_authorization(
+        self,
+        method: str,
+        request_id: str,
+        fingerprint: str,
+        work: Callable[[AbstractUnitOfWork], Awaitable[Authorization]],
+    ) -> Authorization:
+        """``_idempotent`` for the calls that answer with an authorization."""
+        return await self._idempotent(
+            method,
+            request_id,
+            fingerprint,
+            work,
+            records.authorization_record,
+            records.authorization_from_record,
+        )
 
     async def _idempotent(
         self,
