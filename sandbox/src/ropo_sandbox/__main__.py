@@ -19,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ropo_sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the identity broker (HTTP)")
+    serve = commands.add_parser("serve", help="run the identity broker and the PSP (HTTP)")
     serve.add_argument("--host", help="bind address (default ROPO_SANDBOX_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default ROPO_SANDBOX_PORT or 8090)")
 

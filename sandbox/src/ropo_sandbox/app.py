@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TextIO
 
 from fastapi import FastAPI
@@ -13,6 +15,11 @@ from ropo_sandbox.idp import authorize, metadata, token
 from ropo_sandbox.idp.broker import build_broker
 from ropo_sandbox.idp.store import Clock
 from ropo_sandbox.logs import RequestLogMiddleware, make_logger
+from ropo_sandbox.psp import api as psp_api
+from ropo_sandbox.psp import control as psp_control
+from ropo_sandbox.psp import page as psp_page
+from ropo_sandbox.psp.state import PREFIX as PSP_PREFIX
+from ropo_sandbox.psp.state import build_psp
 
 
 def create_app(
@@ -24,15 +31,27 @@ def create_app(
     """Build the app. Tests pass their own settings, a fake ``clock`` and a ``log_stream``."""
     settings = settings or SandboxSettings()
     log = make_logger(log_stream, settings.log_level)
+    psp = build_psp(settings, clock, log)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # Pending PSP callbacks must not outlive the server.
+        await psp.callbacks.aclose()
+
     app = FastAPI(
         title="Ropo sandbox",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        lifespan=lifespan,
     )
     app.state.broker = build_broker(settings, clock, log)
+    app.state.psp = psp
     for router in (metadata.router, authorize.router, token.router):
         app.include_router(router, prefix="/idp")
+    for router in (psp_api.router, psp_page.router, psp_control.router):
+        app.include_router(router, prefix=PSP_PREFIX)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -21,6 +21,12 @@
 | ``ROPO_SANDBOX_TOKEN_TTL_SECONDS`` | ``600`` (ID and access token) |
 | ``ROPO_SANDBOX_TRANSACTION_TTL_SECONDS`` | ``600`` (how long the login page stays usable) |
 | ``ROPO_SANDBOX_LOG_LEVEL`` | ``INFO`` |
+| ``ROPO_SANDBOX_PSP_ACCOUNT`` | ``375917`` (Paytrail's public test merchant) |
+| ``ROPO_SANDBOX_PSP_SECRET`` | ``SAIPPUAKAUPPIAS`` (its public test secret) |
+| ``ROPO_SANDBOX_PSP_CALLBACK_DELAY_SECONDS`` | ``0.0`` (used when a payment sets no |
+| | ``callbackDelay``) |
+| ``ROPO_SANDBOX_PSP_CALLBACK_DUPLICATES`` | ``1`` (deliveries of each callback, 1–20) |
+| ``ROPO_SANDBOX_PSP_DROP_CALLBACKS`` | ``false`` (``true``: never call callbacks) |
 | ``ROPO_ENV`` | ``development``; ``production`` refuses to start |
 """
 
@@ -42,6 +48,10 @@ DEV_STAFF_CLIENT_SECRET = "ropo-one-dev-secret"  # noqa: S105
 STAFF_CLIENT_ID = "ropo-one"
 CUSTOMER_CALLBACK_PATH = "/auth/callback"
 STAFF_CALLBACK_PATH = "/ropo-one/auth/callback"
+# Paytrail's published test merchant (paytrail-protocol.md §4); the payment
+# service uses the same defaults outside production.
+DEV_PSP_ACCOUNT = "375917"
+DEV_PSP_SECRET = "SAIPPUAKAUPPIAS"  # noqa: S105
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -79,6 +89,11 @@ class SandboxSettings(BaseSettings):
     token_ttl_seconds: int = Field(default=600, ge=1, le=86400)
     transaction_ttl_seconds: int = Field(default=600, ge=1, le=86400)
     log_level: LogLevel = "INFO"
+    psp_account: str = Field(default=DEV_PSP_ACCOUNT, min_length=1)
+    psp_secret: SecretStr = SecretStr(DEV_PSP_SECRET)
+    psp_callback_delay_seconds: float = Field(default=0.0, ge=0.0, le=900.0)
+    psp_callback_duplicates: int = Field(default=1, ge=1, le=20)
+    psp_drop_callbacks: bool = False
 
     @field_validator("gateway_redirect_uris", mode="before")
     @classmethod
