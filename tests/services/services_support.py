@@ -37,10 +37,10 @@ SPECS = {
             "ropo.payment.v1.PaymentService",
             frozenset(
                 {"CreatePayment", "GetPayment", "ListPayments", "HandlePspReturn",
-                 "ImportBankStatement"}
+                 "ImportBankStatement", "ListBankPayments"}
             ),
-            "CreatePayment",
-            "5",
+            "",
+            "",
         ),
         ServiceSpec(
             "authorization",

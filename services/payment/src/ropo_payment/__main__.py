@@ -2,7 +2,8 @@
 
 - ``serve``: the gRPC server (health ``NOT_SERVING`` until the database is reachable
   and migrated to head; reflection; graceful drain on SIGTERM);
-- ``worker``: provisions the ROPO_PAYMENT stream and runs the outbox relay;
+- ``worker``: provisions the ROPO_PAYMENT stream, runs the outbox relay, the
+  invoice-event consumer and the PSP reconciler;
 - ``migrate``: ``alembic upgrade head`` on the service database.
 
 Configuration comes from ``ROPO_PAYMENT_*`` variables (``ropo_payment.config``).
@@ -27,7 +28,7 @@ main = ServiceCommands(
     bootstrap=bootstrap,
     run_worker=run_worker,
     migrations_dir=migrations_dir,
-    worker_summary="stream + outbox relay",
+    worker_summary="stream + invoice events + reconciler + outbox relay",
     description=__doc__,
 ).main
 

@@ -1,1 +1,1 @@
-"""What the payment service calls out to: its database (more with issue 5)."""
+"""What the payment service calls out to: its database, the PSP, and the statement parsers."""

@@ -1,1 +1,2 @@
-"""Pure model of the payment context; issue 5 (payments) fills it."""
+"""Pure model of the payment context: payments and their states, the PSP protocol's signing,
+payer references and bank payment matching."""

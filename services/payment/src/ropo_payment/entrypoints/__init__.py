@@ -1,1 +1,2 @@
-"""What calls the payment service: its gRPC servicer (and, later, event subscriptions)."""
+"""What calls the payment service: its gRPC servicer, the invoice-event consumer and the
+reconciler of the worker."""

@@ -1,6 +1,7 @@
 """The ``worker`` role: provisions the ``ROPO_PAYMENT`` stream (capturing
-``ropo.payment.>``) and runs the outbox relay until SIGTERM/SIGINT. Event consumers
-join the same ``run_until_stopped`` with issue 5.
+``ropo.payment.>``), then runs the invoice-event consumer (the invoice index), the
+PSP reconciler and the outbox relay until SIGTERM/SIGINT. The consumer waits for
+``ROPO_INVOICE`` to exist (the invoice worker provisions it).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import asyncio
 import signal
 from collections.abc import Iterable
 
-from ropo_platform.messaging import run_relay_worker
+from ropo_platform.messaging import ConsumerSettings, run_relay_worker
 
 from ropo_payment.bootstrap import EVENT_SOURCE, PaymentApp
 
@@ -22,8 +23,11 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    consumer_settings: ConsumerSettings | None = None,
+    poll_interval: float | None = None,
 ) -> None:
-    """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
+    """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out.
+    ``poll_interval`` overrides ``ROPO_PAYMENT_RELAY_POLL_SECONDS``."""
     await run_relay_worker(
         "payment",
         app.database,
@@ -31,6 +35,8 @@ async def run_worker(
         stream=STREAM,
         subjects=STREAM_SUBJECTS,
         source=EVENT_SOURCE,
+        consumers=lambda nc: app.worker_components(nc, consumer_settings),
         stop=stop,
         signals=signals,
+        poll_interval=app.settings.relay_poll_seconds if poll_interval is None else poll_interval,
     )

@@ -1,1 +1,1 @@
-"""Use cases of the payment service; issue 5 (payments) fills it."""
+"""Use cases of the payment service: PSP payments (``handlers``), settlement, bank statements."""
