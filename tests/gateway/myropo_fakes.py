@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -38,12 +38,20 @@ from ropo_gateway.clients.authorization import (
     InvoiceAccess,
 )
 from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
+from ropo_gateway.clients.payments import (
+    PaymentLine,
+    PaymentOrder,
+    PaymentState,
+    PaymentView,
+    PspReturnKind,
+)
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
 from ropo_gateway.myropo.deps import (
     get_access_source,
     get_authorization_source,
     get_invoice_source,
+    get_payment_source,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
@@ -321,6 +329,8 @@ ALLOWED_ACTIONS: dict[str, frozenset[Action]] = {
     "AUTHORIZED": _DELEGATE_ACTIONS,
     "CONTINUOUS_AUTHORIZATION": _DELEGATE_ACTIONS,
     "LOOKUP": frozenset({Action.VIEW, Action.PAY}),
+    #: Not a real relation: a viewer who may not pay (tests of what pages offer).
+    "VIEW_ONLY": frozenset({Action.VIEW}),
 }
 
 
@@ -505,6 +515,140 @@ class FakeAccess:
         return revoked
 
 
+def payment_error(code: grpc.StatusCode, reason: str = "") -> UpstreamError:
+    """A refusal of the payment service as the client raises it."""
+    return UpstreamError(
+        "payment",
+        RpcError(
+            code=code,
+            message=(reason or code.name).lower().replace("_", " "),
+            error_info=ErrorInfo(reason, "payment.ropo") if reason else None,
+        ),
+    )
+
+
+#: The PSP's hosted page in these tests (the fake answers with it).
+PSP_PAGE = "https://psp.example.test/psp/pay/"
+
+
+@dataclass
+class FakePayments:
+    """The payment service as the gateway sees it: CreatePayment with request-id replay,
+    GetPayment, ListPayments, and HandlePspReturn deciding by ``checkout-status`` and a
+    ``signature`` that must equal ``GOOD_SIGNATURE``."""
+
+    GOOD_SIGNATURE = "good-signature"
+
+    payments: dict[str, PaymentView] = field(default_factory=dict)
+    orders: list[PaymentOrder] = field(default_factory=list)
+    by_request: dict[str, str] = field(default_factory=dict)
+    returns: list[tuple[PspReturnKind, dict[str, str], str]] = field(default_factory=list)
+    list_calls: list[tuple[str, str]] = field(default_factory=list)
+    fail_with: UpstreamError | None = None
+
+    def _check(self) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def add(self, payment: PaymentView) -> PaymentView:
+        self.payments[payment.name] = payment
+        return payment
+
+    async def create_payment(self, order: PaymentOrder) -> PaymentView:
+        self._check()
+        self.orders.append(order)
+        if order.request_id in self.by_request:
+            return self.payments[self.by_request[order.request_id]]
+        number = len(self.payments) + 1
+        payment = make_payment(
+            f"p{number}",
+            payer=order.payer,
+            items=tuple(order.items),
+            transaction=f"tx-{number}",
+        )
+        self.by_request[order.request_id] = payment.name
+        return self.add(payment)
+
+    async def get_payment(self, name: str) -> PaymentView:
+        self._check()
+        if name not in self.payments:
+            raise payment_error(grpc.StatusCode.NOT_FOUND, "PAYMENT_NOT_FOUND")
+        return self.payments[name]
+
+    async def list_payments(
+        self, *, invoice: str = "", payer: str = "", limit: int = 200
+    ) -> list[PaymentView]:
+        self._check()
+        self.list_calls.append((invoice, payer))
+        found = [
+            payment
+            for payment in self.payments.values()
+            if (not invoice or any(item.invoice == invoice for item in payment.items))
+            and (not payer or payment.payer == payer)
+        ]
+        return list(reversed(found))[:limit]
+
+    async def handle_psp_return(
+        self, kind: PspReturnKind, query: Mapping[str, str], request_id: str
+    ) -> PaymentView:
+        self._check()
+        self.returns.append((kind, dict(query), request_id))
+        if query.get("signature") != self.GOOD_SIGNATURE:
+            raise payment_error(grpc.StatusCode.INVALID_ARGUMENT, "BAD_SIGNATURE")
+        found = next(
+            (
+                payment
+                for payment in self.payments.values()
+                if payment.provider_transaction_id == query.get("checkout-transaction-id")
+            ),
+            None,
+        )
+        if found is None:
+            raise payment_error(grpc.StatusCode.NOT_FOUND, "PAYMENT_NOT_FOUND")
+        state = {
+            "ok": PaymentState.SUCCEEDED,
+            "fail": PaymentState.FAILED,
+        }.get(query.get("checkout-status", ""), PaymentState.PENDING)
+        if found.state in (PaymentState.SUCCEEDED, PaymentState.SETTLED):
+            state = found.state  # monotonic: ok never goes back
+        updated = replace(
+            found,
+            state=state,
+            provider_method=query.get("checkout-provider", ""),
+            succeed_time=datetime(2025, 3, 1, 12, 5, tzinfo=UTC)
+            if state is PaymentState.SUCCEEDED
+            else None,
+        )
+        return self.add(updated)
+
+
+def make_payment(
+    payment_id: str,
+    *,
+    payer: str,
+    items: tuple[PaymentLine, ...] = (),
+    state: PaymentState = PaymentState.PENDING,
+    transaction: str = "tx-1",
+    method: str = "",
+) -> PaymentView:
+    """A payment as the payment service answers it."""
+    lines = items or (PaymentLine("invoices/maija-1", Money("1696.32", "EUR")),)
+    return PaymentView(
+        name=f"payments/{payment_id}",
+        state=state,
+        items=tuple(replace(line, reference=line.reference or "RF332348236") for line in lines),
+        amount=Money.sum((line.amount for line in lines), "EUR"),
+        payer=payer,
+        payment_page_url=f"{PSP_PAGE}{transaction}",
+        provider_transaction_id=transaction,
+        provider_method=method,
+        create_time=datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
+        update_time=datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
+        succeed_time=None,
+        settle_time=None,
+    )
+
+
 @dataclass
 class MemoryAuditLog:
     """``AuditLog`` in a list, for unit tests without a database (no hash chain)."""
@@ -530,6 +674,7 @@ class Harness:
     access: FakeAccess
     clock: FakeClock
     session_token: str
+    payments: FakePayments = field(default_factory=FakePayments)
 
     async def login(self, identity: Identity) -> httpx.AsyncClient:
         """Another browser, logged in as ``identity`` (close it with ``aclose``)."""
@@ -563,8 +708,9 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
         **settings,
     )
     clock = FakeClock()
-    invoices, access = FakeInvoices(), FakeAccess()
+    invoices, access, payments = FakeInvoices(), FakeAccess(), FakePayments()
     app = create_app(config, clock=clock)
+    app.dependency_overrides[get_payment_source] = lambda: payments
     app.dependency_overrides[get_invoice_source] = lambda: invoices
     app.dependency_overrides[get_access_source] = lambda: access
     app.dependency_overrides[get_authorization_source] = lambda: access
@@ -576,7 +722,7 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
             base_url="http://localhost",
             cookies={"ropo_session": token},
         ) as client:
-            yield Harness(client, runtime, invoices, access, clock, token)
+            yield Harness(client, runtime, invoices, access, clock, token, payments)
 
 
 def names(items: Sequence[dict[str, Any]]) -> list[str]:

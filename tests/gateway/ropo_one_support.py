@@ -30,6 +30,7 @@ import structlog
 from gateway_support import FakeClock
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
+from myropo_fakes import FakePayments
 from pydantic import SecretStr
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
 from ropo_gateway.app import create_app
@@ -43,7 +44,12 @@ from ropo_gateway.clients.authorization import (
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
-from ropo_gateway.ropo_one.deps import get_authorizations, get_cases, get_creditors
+from ropo_gateway.ropo_one.deps import (
+    get_authorizations,
+    get_cases,
+    get_creditors,
+    get_payments,
+)
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
 from ropo_platform.logging import configure_logging
@@ -449,6 +455,7 @@ class Console:
     clock: FakeClock
     settings: GatewaySettings
     authz: FakeAuthorizations
+    payments: FakePayments = field(default_factory=FakePayments)
 
     async def login_staff(self, user_id: str) -> httpx.Response:
         """Log a sandbox staff user in through the real code flow; the callback's response."""
@@ -515,6 +522,8 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
     )
     cases, creditors = FakeCases(), FakeCreditors()
     authz = FakeAuthorizations(cases)
+    payments = FakePayments()
+    app.dependency_overrides[get_payments] = lambda: payments
     app.dependency_overrides[get_cases] = lambda: cases
     app.dependency_overrides[get_creditors] = lambda: creditors
     app.dependency_overrides[get_authorizations] = lambda: authz
@@ -523,7 +532,9 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
             {"localhost": httpx.ASGITransport(app=app), "sandbox.test": broker_transport}
         )
         async with httpx.AsyncClient(transport=transport, base_url=GATEWAY) as client:
-            yield Console(client, app.state.runtime, cases, creditors, clock, settings, authz)
+            yield Console(
+                client, app.state.runtime, cases, creditors, clock, settings, authz, payments
+            )
 
 
 @contextmanager

@@ -4,6 +4,9 @@ Router layout (prefixes are part of the contract with the ingress):
 
 - ``/``, ``/login``, ``/auth/callback``, ``/logout``, ``/logged-out`` — MyRopo pages and login
 - ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku``, ``/tilinumero`` — MyRopo pages
+- ``/laskut/{id}/maksa`` (POST), ``/laskut/maksa`` — *Maksa* through the PSP
+- ``/maksu/paluu`` (the browser back from the PSP), ``/maksu/callback`` (the PSP's server
+  calls; no session) — ``myropo.payment_routes``
 - ``/kieli/{fi|sv|en}`` — the language switch of every page
 - ``/api/myropo/v1/...`` — MyRopo JSON API (AIP-193 errors), described at ``/api/openapi.json``
 - ``/ropo-one/...`` and ``/api/ropo-one/v1/...`` — the Ropo One staff console (``ropo_one``)
@@ -36,6 +39,7 @@ from ropo_gateway.auth.sessions import Clock, utc_now
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import ApiError, UpstreamError, error_body
 from ropo_gateway.myropo.api import api as myropo_api
+from ropo_gateway.myropo.payment_routes import router as payment_router
 from ropo_gateway.myropo.routes import router as myropo_router
 from ropo_gateway.runtime import Runtime, build_runtime
 from ropo_gateway.web import language, ops
@@ -192,13 +196,15 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(language.router)
     app.include_router(myropo_router)
+    app.include_router(payment_router)
     app.include_router(myropo_api)
     app.include_router(ropo_one.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
         GatewayMiddleware,
         headers=security_headers(
-            form_targets=[_origin(settings.oidc_issuer)],
+            # The identity broker (login) and the PSP's payment page (*Maksa*).
+            form_targets=[_origin(settings.oidc_issuer), settings.psp_page_origin],
             hsts=settings.public_url.startswith("https://"),
         ),
         max_body_bytes=MAX_BODY_BYTES,

@@ -100,6 +100,12 @@ class GatewaySettings(ServiceSettings):
     #: Rows per page of the Ropo One search (page and JSON default).
     staff_search_page_size: int = Field(default=25, gt=0, le=200)
 
+    # --- payments through the PSP -------------------------------------------------------------
+    #: Origin of the PSP's hosted payment page (``https://pay.example``): *Maksa* answers a form
+    #: POST with a redirect there, which CSP ``form-action`` must allow. Empty: the OIDC
+    #: issuer's origin (the sandbox hosts both the identity broker and the PSP in development).
+    psp_page_origin: str = ""
+
     #: Alembic scripts of the gateway database; empty = gateway/migrations beside the sources.
     migrations_dir: str = ""
 
@@ -110,6 +116,16 @@ class GatewaySettings(ServiceSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("psp_page_origin")
+    @classmethod
+    def _origin_or_empty(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) origin or empty")
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("oidc_signing_algorithms")
     @classmethod
@@ -157,6 +173,11 @@ class GatewaySettings(ServiceSettings):
     def staff_redirect_uri(self) -> str:
         """Ropo One's callback at the broker (the ``ropo-one`` client's registered URI)."""
         return f"{self.public_url}/ropo-one/auth/callback"
+
+    @property
+    def payment_return_url(self) -> str:
+        """Where the PSP sends the browser back after paying or cancelling (``/maksu/paluu``)."""
+        return f"{self.public_url}/maksu/paluu"
 
     @property
     def session_cookie_name(self) -> str:

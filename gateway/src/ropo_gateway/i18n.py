@@ -287,6 +287,53 @@ _FI: Final[dict[str, str]] = {
     ),
     "pay.barcode": "Virtuaaliviivakoodi",
     "pay.nothing_open": "Laskulla ei ole avoinna maksettavaa.",
+    "maksu.pay_online": "Maksa verkkopankissa",
+    "maksu.online_heading": "Maksa verkkopankissa",
+    "maksu.online_intro": (
+        "Maksa lasku heti pankkisi verkkopalvelussa. Siirryt maksunvälittäjän sivulle ja "
+        "palaat maksun jälkeen MyRopoon."
+    ),
+    "maksu.select": "Valitse",
+    "maksu.select_invoice": "Valitse lasku {number} maksettavaksi",
+    "maksu.select_hint": "Valitse laskut, jotka haluat maksaa yhdellä kertaa verkkopankissa.",
+    "maksu.pay_selected": "Maksa valitut",
+    "maksu.problem.unavailable": (
+        "Maksaminen ei juuri nyt onnistu. Yritä hetken kuluttua uudelleen."
+    ),
+    "maksu.problem.not_payable": (
+        "Laskua ei voi nyt maksaa verkkopankissa: se on jo maksettu tai siltä ei ole avoinna "
+        "maksettavaa."
+    ),
+    "maksu.problem.in_progress": "Maksu on jo käsittelyssä. Odota hetki ja yritä uudelleen.",
+    "maksu.problem.none_selected": "Valitse maksettavat laskut.",
+    "maksu.problem.too_many": "Valitse kerralla enintään 50 laskua.",
+    "maksu.receipt.title": "Maksu – MyRopo",
+    "maksu.receipt.succeeded.heading": "Maksettu MyRopossa",
+    "maksu.receipt.succeeded.body": (
+        "Kiitos! Maksu on vastaanotettu. Se kirjautuu laskulle, kun raha on saapunut meille, "
+        "yleensä 1–2 pankkipäivän kuluessa."
+    ),
+    "maksu.receipt.failed.heading": "Maksu peruttiin",
+    "maksu.receipt.failed.body": "Laskua ei maksettu. Voit maksaa sen uudelleen laskun sivulla.",
+    "maksu.receipt.pending.heading": "Maksu odottaa vahvistusta",
+    "maksu.receipt.pending.body": (
+        "Pankki ei ole vielä vahvistanut maksua. Tila päivittyy, kun vahvistus saapuu."
+    ),
+    "maksu.receipt.details": "Maksun tiedot",
+    "maksu.receipt.amount": "Summa",
+    "maksu.receipt.method": "Maksutapa",
+    "maksu.receipt.time": "Maksettu",
+    "maksu.receipt.invoices": "Laskut",
+    "maksu.receipt.open_invoice": "Avaa lasku",
+    "maksu.receipt.invoice": "Lasku",
+    "maksu.receipt.reference": "viite {reference}",
+    "maksu.receipt.back": "Palaa laskuihin",
+    "error.psp_return_invalid.heading": "Maksun paluutieto ei kelpaa.",
+    "error.psp_return_invalid.body": (
+        "Jos maksoit laskun, maksu kirjautuu sille, kun maksunvälittäjä on vahvistanut sen."
+    ),
+    "error.payment_not_found.heading": "Maksua ei löytynyt",
+    "error.payment_not_found.body": "Maksua ei ole olemassa tai se ei ole sinun.",
 }
 
 _SV: Final[dict[str, str]] = {
@@ -531,6 +578,52 @@ _SV: Final[dict[str, str]] = {
     ),
     "pay.barcode": "Virtuell streckkod",
     "pay.nothing_open": "Fakturan har inget öppet belopp att betala.",
+    "maksu.pay_online": "Betala i nätbanken",
+    "maksu.online_heading": "Betala i nätbanken",
+    "maksu.online_intro": (
+        "Betala fakturan genast i din nätbank. Du går till betalningsförmedlarens sida och "
+        "kommer tillbaka till MyRopo efter betalningen."
+    ),
+    "maksu.select": "Välj",
+    "maksu.select_invoice": "Välj faktura {number} för betalning",
+    "maksu.select_hint": "Välj de fakturor du vill betala på en gång i nätbanken.",
+    "maksu.pay_selected": "Betala valda",
+    "maksu.problem.unavailable": "Betalningen lyckas inte just nu. Försök igen om en stund.",
+    "maksu.problem.not_payable": (
+        "Fakturan kan inte betalas i nätbanken nu: den är redan betald eller har inget öppet "
+        "belopp."
+    ),
+    "maksu.problem.in_progress": "Betalningen behandlas redan. Vänta en stund och försök igen.",
+    "maksu.problem.none_selected": "Välj de fakturor som ska betalas.",
+    "maksu.problem.too_many": "Välj högst 50 fakturor åt gången.",
+    "maksu.receipt.title": "Betalning – MyRopo",
+    "maksu.receipt.succeeded.heading": "Betald i MyRopo",
+    "maksu.receipt.succeeded.body": (
+        "Tack! Betalningen har tagits emot. Den registreras på fakturan när pengarna har "
+        "kommit fram till oss, vanligen inom 1–2 bankdagar."
+    ),
+    "maksu.receipt.failed.heading": "Betalningen avbröts",
+    "maksu.receipt.failed.body": "Fakturan betalades inte. Du kan betala den igen på fakturasidan.",
+    "maksu.receipt.pending.heading": "Betalningen väntar på bekräftelse",
+    "maksu.receipt.pending.body": (
+        "Banken har ännu inte bekräftat betalningen. Statusen uppdateras när bekräftelsen kommer."
+    ),
+    "maksu.receipt.details": "Betalningens uppgifter",
+    "maksu.receipt.amount": "Belopp",
+    "maksu.receipt.method": "Betalningssätt",
+    "maksu.receipt.time": "Betald",
+    "maksu.receipt.invoices": "Fakturor",
+    "maksu.receipt.open_invoice": "Öppna fakturan",
+    "maksu.receipt.invoice": "Faktura",
+    "maksu.receipt.reference": "referens {reference}",
+    "maksu.receipt.back": "Tillbaka till fakturorna",
+    "error.psp_return_invalid.heading": "Betalningens returuppgifter är ogiltiga.",
+    "error.psp_return_invalid.body": (
+        "Om du betalade fakturan registreras betalningen när betalningsförmedlaren har "
+        "bekräftat den."
+    ),
+    "error.payment_not_found.heading": "Betalningen hittades inte",
+    "error.payment_not_found.body": "Betalningen finns inte eller är inte din.",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -777,6 +870,52 @@ _EN: Final[dict[str, str]] = {
     ),
     "pay.barcode": "Virtual bank barcode",
     "pay.nothing_open": "Nothing is open on this invoice.",
+    "maksu.pay_online": "Pay online",
+    "maksu.online_heading": "Pay online",
+    "maksu.online_intro": (
+        "Pay the invoice right away in your online bank. You go to the payment service "
+        "provider's page and come back to MyRopo after paying."
+    ),
+    "maksu.select": "Select",
+    "maksu.select_invoice": "Select invoice {number} for payment",
+    "maksu.select_hint": "Select the invoices you want to pay at once in your online bank.",
+    "maksu.pay_selected": "Pay selected",
+    "maksu.problem.unavailable": "Paying is not possible right now. Please try again shortly.",
+    "maksu.problem.not_payable": (
+        "The invoice cannot be paid online now: it is already paid or nothing is open on it."
+    ),
+    "maksu.problem.in_progress": "The payment is already being processed. Wait a moment and "
+    "try again.",
+    "maksu.problem.none_selected": "Select the invoices to pay.",
+    "maksu.problem.too_many": "Select at most 50 invoices at a time.",
+    "maksu.receipt.title": "Payment – MyRopo",
+    "maksu.receipt.succeeded.heading": "Paid in MyRopo",
+    "maksu.receipt.succeeded.body": (
+        "Thank you! The payment was received. It is registered on the invoice when the money "
+        "reaches us, usually within 1–2 banking days."
+    ),
+    "maksu.receipt.failed.heading": "Payment cancelled",
+    "maksu.receipt.failed.body": "The invoice was not paid. You can pay it again on its page.",
+    "maksu.receipt.pending.heading": "Payment awaiting confirmation",
+    "maksu.receipt.pending.body": (
+        "The bank has not confirmed the payment yet. The status is updated when it does."
+    ),
+    "maksu.receipt.details": "Payment details",
+    "maksu.receipt.amount": "Amount",
+    "maksu.receipt.method": "Payment method",
+    "maksu.receipt.time": "Paid",
+    "maksu.receipt.invoices": "Invoices",
+    "maksu.receipt.open_invoice": "Open the invoice",
+    "maksu.receipt.invoice": "Invoice",
+    "maksu.receipt.reference": "reference {reference}",
+    "maksu.receipt.back": "Back to your invoices",
+    "error.psp_return_invalid.heading": "The payment return data is not valid.",
+    "error.psp_return_invalid.body": (
+        "If you paid the invoice, the payment is registered once the payment service provider "
+        "has confirmed it."
+    ),
+    "error.payment_not_found.heading": "Payment not found",
+    "error.payment_not_found.body": "The payment does not exist or is not yours.",
 }
 
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"fi": _FI, "sv": _SV, "en": _EN}

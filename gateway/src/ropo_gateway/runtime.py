@@ -23,6 +23,7 @@ from ropo_gateway.auth.staff_wiring import StaffAuth, build_staff_auth
 from ropo_gateway.clients.authorization import AuthorizationClient
 from ropo_gateway.clients.base import open_channel
 from ropo_gateway.clients.invoices import InvoiceClient
+from ropo_gateway.clients.payments import PaymentClient
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.myropo.rate_limit import LookupRateLimiter, RateLimit
 from ropo_gateway.storage.audit_store import SqlAuditLog
@@ -34,6 +35,7 @@ DEFAULT_MIGRATIONS_DIR: Final = Path(__file__).resolve().parents[2] / "migration
 
 INVOICE_SERVICE: Final = "ropo.invoice.v1.InvoiceService"
 AUTHORIZATION_SERVICE: Final = "ropo.authorization.v1.AuthorizationService"
+PAYMENT_SERVICE: Final = "ropo.payment.v1.PaymentService"
 
 
 def migrations_dir(settings: GatewaySettings) -> Path:
@@ -85,6 +87,8 @@ class Runtime:
     oidc: OidcClient
     invoices: InvoiceClient
     authorization: AuthorizationClient
+    #: Payments through the PSP (*Maksa*, the return and callback endpoints, Ropo One).
+    payments: PaymentClient
     #: *Hae lasku* attempts per person (the grants are kept by the authorization service).
     lookup_limiter: LookupRateLimiter
     #: Ropo One's staff login: its OIDC client and staff sessions.
@@ -125,6 +129,7 @@ def build_runtime(
     channels = {
         "invoice": open_channel(settings.invoice_addr, timeout),
         "authorization": open_channel(settings.authorization_addr, timeout),
+        "payment": open_channel(settings.payment_addr, timeout),
     }
     return Runtime(
         settings=settings,
@@ -134,6 +139,7 @@ def build_runtime(
         oidc=OidcClient(http, oidc_config(settings), clock),
         invoices=InvoiceClient(channels["invoice"], timeout),
         authorization=AuthorizationClient(channels["authorization"], timeout),
+        payments=PaymentClient(channels["payment"], timeout),
         lookup_limiter=LookupRateLimiter(
             SqlAttemptStore(database), lookup_rate_limit(settings), clock
         ),

@@ -38,11 +38,15 @@ class Purpose(StrEnum):
     DELEGATE_VIEW = "delegate_view"
     #: Someone asked for an object they may not see or act on.
     ACCESS_DENIED = "access_denied"
+    #: A PSP redirect or callback whose signature (or shape) did not verify.
+    PSP_RETURN = "psp_return"
 
 
 class Outcome(StrEnum):
     ALLOWED = "allowed"
     DENIED = "denied"
+    #: A message refused as not genuine (a PSP return with a bad signature).
+    REJECTED = "rejected"
 
 
 class Channel(StrEnum):
@@ -50,6 +54,8 @@ class Channel(StrEnum):
     MYROPO_API = "myropo_api"
     ROPO_ONE = "ropo_one"
     ROPO_ONE_API = "ropo_one_api"
+    #: The PSP's server-to-server callbacks (no session).
+    PSP_CALLBACK = "psp_callback"
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,8 +99,19 @@ class InvoiceAccessPolicy:
         decision = await self._access.check_access(access.subject, access.invoice, action)
         return decision.allowed
 
+    async def may_view(self, subject: str, invoice: str) -> bool:
+        """May ``subject`` open ``invoice`` (``invoices/{id}``)? A probe for links on a page
+        (the payment receipt): a "no" is not a refused request and is not recorded."""
+        decision = await self._access.check_access(subject, invoice, Action.VIEW)
+        return decision.allowed
+
     async def deny(self, subject: str, resource: str, reason: str) -> ApiError:
         """Record a refusal of ``resource`` and return the answer to raise."""
+        await self.record_denial(subject, resource, reason)
+        return invoice_not_found()
+
+    async def record_denial(self, subject: str, resource: str, reason: str) -> None:
+        """Record a refused request for ``resource`` (any kind of object) in the audit trail."""
         await self._audit.record(
             AuditEvent(
                 actor=subject,
@@ -111,7 +122,6 @@ class InvoiceAccessPolicy:
                 reason=reason,
             )
         )
-        return invoice_not_found()
 
     async def record_read(self, access: InvoiceAccess, debtor_party: str) -> None:
         """Record a delegate's read of the debtor's invoice (nothing for other relations)."""

@@ -28,7 +28,10 @@ from ropo_gateway.myropo.api_models import (
     InvoiceSummary,
     LookupRequest,
     LookupResult,
+    Payment,
     PaymentDetails,
+    PaymentRequest,
+    PaymentResponse,
     TimelineEvent,
 )
 from ropo_gateway.myropo.authorizations import (
@@ -46,6 +49,7 @@ from ropo_gateway.myropo.deps import (
     InvoiceReaderDep,
     InvoiceSourceDep,
     LanguageDep,
+    OnlinePaymentsDep,
 )
 from ropo_gateway.myropo.lookup import (
     LookupInputError,
@@ -53,6 +57,7 @@ from ropo_gateway.myropo.lookup import (
     details_query,
     myropo_id_query,
 )
+from ropo_gateway.myropo.payments import NothingToPay, PaymentStart
 from ropo_gateway.myropo.responses import pdf_response
 from ropo_gateway.web.deps import RuntimeDep
 
@@ -338,3 +343,71 @@ async def revoke_authorization(
     except AuthorizationConflict as refused:
         raise conflict(refused.reason) from None
     return Authorization.of(revoked, revocable(revoked, access))
+
+
+_PAYMENT_NOT_FOUND: Final[_Responses] = {
+    404: _error("PAYMENT_NOT_FOUND: no such payment, or someone else's (the same answer).")
+}
+
+
+@api.post(
+    "/payments",
+    response_model=PaymentResponse,
+    status_code=HTTPStatus.CREATED,
+    summary="Pay invoices online (Maksa verkkopankissa)",
+    dependencies=[Depends(require_json)],
+    responses={
+        **_UNAUTHENTICATED,
+        400: _error("INVALID_REQUEST: no invoices, too many, or a bad request_id."),
+        **_NOT_FOUND,
+        409: _error(
+            "INVOICE_NOT_PAYABLE: an invoice is closed, has nothing open or is already paid "
+            "in MyRopo; or the payment service refused the payment."
+        ),
+        415: _error("The body is not application/json."),
+        **_UNAVAILABLE,
+    },
+)
+async def create_payment(
+    body: PaymentRequest,
+    runtime: RuntimeDep,
+    customer: CustomerDep,
+    payments: OnlinePaymentsDep,
+    language: LanguageDep,
+) -> PaymentResponse:
+    """Start one payment at the payment service provider for the invoices named, each at its
+    open amount, for any invoice the person may pay (own, authorized, found with *Hae
+    lasku*). Send the browser to ``payment.payment_page_url``; it comes back to MyRopo's
+    receipt page. Retrying with the same ``request_id`` returns the same payment."""
+    start = PaymentStart(
+        invoice_ids=body.invoice_ids,
+        request_id=str(body.request_id),
+        return_url=runtime.settings.payment_return_url,
+        language=language,
+    )
+    try:
+        payment = await payments.start(customer.subject, start)
+    except NothingToPay as refused:
+        raise ApiError(
+            HTTPStatus.CONFLICT,
+            "INVOICE_NOT_PAYABLE",
+            "The invoice cannot be paid online now.",
+            page="conflict",
+            metadata={"invoice_id": refused.invoice_id},
+        ) from None
+    return PaymentResponse(payment=Payment.of(payment))
+
+
+@api.get(
+    "/payments/{payment_id}",
+    response_model=PaymentResponse,
+    summary="Get one of the person's payments",
+    responses={**_UNAUTHENTICATED, **_PAYMENT_NOT_FOUND, **_UNAVAILABLE},
+)
+async def get_payment_by_id(
+    payment_id: str, customer: CustomerDep, payments: OnlinePaymentsDep
+) -> PaymentResponse:
+    """A payment the person made, with its state (SUCCEEDED = *Maksettu MyRopossa*)."""
+    return PaymentResponse(
+        payment=Payment.of(await payments.of_payer(customer.subject, payment_id))
+    )

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 from ropo_platform.money import Money as ExactMoney
 
 from ropo_gateway.auth.model import Identity
 from ropo_gateway.clients.authorization import AuthorizationView
+from ropo_gateway.clients.payments import PaymentView
 from ropo_gateway.myropo.authorizations import MAX_NAME_LENGTH, MAX_NATIONAL_ID_LENGTH
 from ropo_gateway.myropo.dashboard import Dashboard, Tab
+from ropo_gateway.myropo.payments import MAX_INVOICES_PER_PAYMENT
 from ropo_gateway.myropo.views import InvoiceDetail as DetailView
 from ropo_gateway.myropo.views import InvoiceRow, PaymentInstructions, TimelineEntry
 
@@ -335,6 +338,79 @@ class AuthorizationRequest(BaseModel):
     expire_date: date | None = Field(
         default=None, description="Last day in force (Voimassa asti); optional."
     )
+
+
+class PaymentRequest(BaseModel):
+    """*Maksa verkkopankissa*: one PSP payment for the invoices named, each at its open
+    amount (the gateway reads it; amounts are not taken from the client)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_ids: list[str] = Field(
+        min_length=1,
+        max_length=MAX_INVOICES_PER_PAYMENT,
+        description="Opaque invoice ids (as in the invoice URLs); duplicates count once.",
+    )
+    request_id: UUID = Field(
+        description="Idempotency key (UUID4) chosen by the client: a retry with the same key "
+        "returns the same payment."
+    )
+
+
+class PaymentInvoice(BaseModel):
+    """One invoice of a payment and the amount paid on it."""
+
+    invoice_id: str = Field(description="Opaque invoice id used in URLs.")
+    name: str = Field(description='Resource name, "invoices/{id}".')
+    amount: Money
+    reference: str = Field(description="The invoice's payment reference, machine form.")
+
+
+class Payment(BaseModel):
+    """A payment through the payment service provider (PSP)."""
+
+    id: str = Field(description="Opaque payment id used in URLs.")
+    name: str = Field(description='Resource name, "payments/{id}".')
+    state: str = Field(
+        description="PENDING (not finished at the PSP), SUCCEEDED (Maksettu MyRopossa: "
+        "confirmed, money not yet settled), SETTLED or FAILED."
+    )
+    amount: Money = Field(description="Sum of the invoices' amounts.")
+    payment_page_url: str = Field(description="The PSP's page: send the browser there.")
+    invoices: list[PaymentInvoice]
+    provider_method: str = Field(description='Method chosen at the PSP, e.g. "nordea".')
+    create_time: datetime | None
+    succeed_time: datetime | None = Field(description="When the PSP confirmed it.")
+    settle_time: datetime | None = Field(description="When the money settled.")
+
+    @classmethod
+    def of(cls, view: PaymentView) -> Payment:
+        return cls(
+            id=view.id,
+            name=view.name,
+            state=view.state.value,
+            amount=Money.of(view.amount),
+            payment_page_url=view.payment_page_url,
+            invoices=[
+                PaymentInvoice(
+                    invoice_id=item.invoice_id,
+                    name=item.invoice,
+                    amount=Money.of(item.amount),
+                    reference=item.reference,
+                )
+                for item in view.items
+            ],
+            provider_method=view.provider_method,
+            create_time=view.create_time,
+            succeed_time=view.succeed_time,
+            settle_time=view.settle_time,
+        )
+
+
+class PaymentResponse(BaseModel):
+    """One payment."""
+
+    payment: Payment
 
 
 class ErrorStatus(BaseModel):

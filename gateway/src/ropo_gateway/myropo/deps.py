@@ -1,9 +1,9 @@
 """FastAPI dependencies of the MyRopo routes.
 
 The service clients are reached through ``get_invoice_source``,
-``get_access_source`` and ``get_authorization_source`` only, so tests swap them for
-fakes with ``app.dependency_overrides`` while sessions, the audit log and the rate
-limit stay real.
+``get_access_source``, ``get_authorization_source`` and ``get_payment_source`` only, so
+tests swap them for fakes with ``app.dependency_overrides`` while sessions, the audit log
+and the rate limit stay real.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ropo_gateway.myropo.access import InvoiceAccessPolicy
 from ropo_gateway.myropo.authorizations import InvoiceAuthorizations
 from ropo_gateway.myropo.invoice_page import InvoiceReader
 from ropo_gateway.myropo.lookup import InvoiceLookup
+from ropo_gateway.myropo.payments import OnlinePayments, PaymentSource
 from ropo_gateway.myropo.ports import AccessSource, AuthorizationSource, InvoiceSource
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
 from ropo_gateway.web.pages import translator_for
@@ -42,7 +43,13 @@ def get_authorization_source(runtime: RuntimeDep) -> AuthorizationSource:
     return runtime.authorization
 
 
+def get_payment_source(runtime: RuntimeDep) -> PaymentSource:
+    """The payment service client (*Maksa*, the PSP return and callback)."""
+    return runtime.payments
+
+
 InvoiceSourceDep = Annotated[InvoiceSource, Depends(get_invoice_source)]
+PaymentSourceDep = Annotated[PaymentSource, Depends(get_payment_source)]
 AccessSourceDep = Annotated[AccessSource, Depends(get_access_source)]
 AuthorizationSourceDep = Annotated[AuthorizationSource, Depends(get_authorization_source)]
 
@@ -120,3 +127,12 @@ def get_invoice_lookup(
 
 
 InvoiceLookupDep = Annotated[InvoiceLookup, Depends(get_invoice_lookup)]
+
+
+def get_online_payments(
+    reader: InvoiceReaderDep, policy: AccessPolicyDep, payments: PaymentSourceDep
+) -> OnlinePayments:
+    return OnlinePayments(reader, policy, payments)
+
+
+OnlinePaymentsDep = Annotated[OnlinePayments, Depends(get_online_payments)]

@@ -108,6 +108,12 @@ class InvoiceReader:
             invoice = await self._invoice(access.invoice, language)
             await self._policy.record_read(access, invoice.debtor.party)
 
+    async def detail_of(self, access: InvoiceAccess, language: str) -> InvoiceDetail:
+        """The invoice of an access already granted (a delegate's read is recorded)."""
+        detail = await self._detail(access, language)
+        await self._policy.record_read(access, detail.debtor_party)
+        return detail
+
     async def detail(self, subject: str, invoice_id: str, language: str) -> InvoiceDetail:
         """The invoice with its ledger and rows, texts in ``language``."""
         access = await self._policy.require(subject, invoice_id, Action.VIEW)

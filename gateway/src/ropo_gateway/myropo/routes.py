@@ -7,7 +7,8 @@
 - ``GET /laskut/{invoice_id}`` — one invoice: status, amounts, ledger, rows,
   *Lisätoiminnot* (*Avaa lasku*, *Maksa*), the timeline and, for its debtor, *Valtuutus*;
   ``GET /laskut/{invoice_id}/lasku.pdf`` — *Avaa lasku*;
-- ``GET /laskut/{invoice_id}/maksa`` — *Maksa*: how to pay it now by bank transfer;
+- ``GET /laskut/{invoice_id}/maksa`` — *Maksa*: how to pay it now by bank transfer, and
+  *Maksa verkkopankissa* (the PSP; ``payment_routes``);
 - ``POST /laskut/{invoice_id}/valtuutukset`` — *Valtuutus*: authorize a person (CSRF);
 - ``POST /laskut/{invoice_id}/valtuutukset/{authorization_id}/peru`` — *Peru valtuutus*;
 - ``GET /hae-lasku`` and ``POST /hae-lasku`` — *Hae lasku* both ways (CSRF-protected);
@@ -29,8 +30,9 @@ from ropo_platform.redaction import contains_hetu
 from starlette.responses import RedirectResponse, Response
 
 from ropo_gateway.auth.csrf import CSRF_FIELD, csrf_valid
+from ropo_gateway.clients.authorization import Action, new_request_id
 from ropo_gateway.errors import ApiError
-from ropo_gateway.myropo.access import DELEGATE_REASONS, LOOKUP_REASON
+from ropo_gateway.myropo.access import DELEGATE_REASONS, LOOKUP_REASON, InvoiceAccessPolicy
 from ropo_gateway.myropo.authorizations import (
     EXPIRE_DATE,
     MAX_NAME_LENGTH,
@@ -62,6 +64,8 @@ from ropo_gateway.myropo.lookup import (
     myropo_id_query,
 )
 from ropo_gateway.myropo.notices import Notice, clear_notice, pending_notice, set_notice
+from ropo_gateway.myropo.payments import payable_row
+from ropo_gateway.myropo.ports import InvoiceSource
 from ropo_gateway.myropo.responses import pdf_response
 from ropo_gateway.myropo.views import InvoiceDetail
 from ropo_gateway.runtime import Runtime
@@ -78,6 +82,8 @@ ARCHIVE_TAB: Final = "arkisto"
 MAX_PAGE_TOKEN_LENGTH: Final = 512
 WAY_DETAILS: Final = "details"
 WAY_MYROPO_ID: Final = "myropo_id"
+#: *Maksa valitut* of the *Laskut* list.
+PAY_SELECTED_PATH: Final = "/laskut/maksa"
 
 
 def invoice_path(invoice_id: str) -> str:
@@ -94,6 +100,61 @@ def front_page_url(tab: Tab, query: str = "", page_token: str = "") -> str:
     }
     encoded = urlencode({key: value for key, value in params.items() if value})
     return f"/?{encoded}" if encoded else "/"
+
+
+async def render_front_page(
+    request: Request,
+    runtime: Runtime,
+    customer: Customer,
+    policy: InvoiceAccessPolicy,
+    invoices: InvoiceSource,
+    language: str,
+    listing: ListingRequest,
+    *,
+    payment_problem: str = "",
+    status: int = 200,
+) -> Response:
+    """*Laskut* or *Arkisto*: one page of the person's invoices, with the *Maksa valitut*
+    form on the open tab (``payment_problem`` says why a payment did not start)."""
+    dashboard = await load_dashboard(
+        customer.identity,
+        policy,
+        invoices,
+        listing,
+        language=language,
+        page_size=runtime.settings.myropo_page_size,
+        max_invoices=runtime.settings.dashboard_max_invoices,
+        restart_on_stale_token=True,
+    )
+    shown = dashboard.request
+    archive = shown.tab is Tab.ARCHIVE
+    selectable = not archive and any(payable_row(row) for row in dashboard.rows)
+    return render(
+        request,
+        "dashboard.html",
+        session=customer.session,
+        status_code=status,
+        dashboard=dashboard,
+        archive=archive,
+        open_url=front_page_url(Tab.OPEN),
+        archive_url=front_page_url(Tab.ARCHIVE),
+        clear_url=front_page_url(shown.tab),
+        first_url=front_page_url(shown.tab, shown.query) if shown.page_token else "",
+        next_url=(
+            front_page_url(shown.tab, shown.query, dashboard.next_page_token)
+            if dashboard.next_page_token
+            else ""
+        ),
+        lookup_path=LOOKUP_PATH,
+        invoice_path=invoice_path,
+        delegate_reasons=DELEGATE_REASONS,
+        lookup_reason=LOOKUP_REASON,
+        selectable=selectable,
+        payable=payable_row,
+        pay_selected_url=PAY_SELECTED_PATH,
+        pay_request_id=new_request_id(),
+        payment_problem=payment_problem,
+    )
 
 
 @router.get("/")
@@ -120,37 +181,7 @@ async def first_page(
         query=" ".join(q.split())[:MAX_QUERY_LENGTH],
         page_token=page if len(page) <= MAX_PAGE_TOKEN_LENGTH else "",
     )
-    dashboard = await load_dashboard(
-        customer.identity,
-        policy,
-        invoices,
-        listing,
-        language=language,
-        page_size=runtime.settings.myropo_page_size,
-        max_invoices=runtime.settings.dashboard_max_invoices,
-        restart_on_stale_token=True,
-    )
-    shown = dashboard.request
-    return render(
-        request,
-        "dashboard.html",
-        session=session,
-        dashboard=dashboard,
-        archive=shown.tab is Tab.ARCHIVE,
-        open_url=front_page_url(Tab.OPEN),
-        archive_url=front_page_url(Tab.ARCHIVE),
-        clear_url=front_page_url(shown.tab),
-        first_url=front_page_url(shown.tab, shown.query) if shown.page_token else "",
-        next_url=(
-            front_page_url(shown.tab, shown.query, dashboard.next_page_token)
-            if dashboard.next_page_token
-            else ""
-        ),
-        lookup_path=LOOKUP_PATH,
-        invoice_path=invoice_path,
-        delegate_reasons=DELEGATE_REASONS,
-        lookup_reason=LOOKUP_REASON,
-    )
+    return await render_front_page(request, runtime, customer, policy, invoices, language, listing)
 
 
 @dataclass
@@ -184,6 +215,8 @@ def _invoice_response(
     *,
     form: AuthorizationForm | None = None,
     status: int = 200,
+    may_pay_online: bool = False,
+    payment_problem: str = "",
 ) -> Response:
     detail = data.detail
     notice = pending_notice(request, runtime.settings, detail.row.id) if status == 200 else None
@@ -198,6 +231,9 @@ def _invoice_response(
         access=data.access,
         document_url=f"{base}/lasku.pdf",
         pay_url=f"{base}/maksa" if payable(detail) else "",
+        online_pay_url=f"{base}/maksa" if may_pay_online else "",
+        pay_request_id=new_request_id(),
+        payment_problem=payment_problem,
         valtuutus=valtuutus,
         authorization_form=form or AuthorizationForm(),
         authorize_url=f"{base}/valtuutukset",
@@ -226,10 +262,51 @@ async def _render_invoice(
     *,
     form: AuthorizationForm | None = None,
     status: int = 200,
+    payment_problem: str = "",
 ) -> Response:
     data = await reader.page(customer.subject, invoice_id, language)
     section = await valtuutus.section(data.access, archived=data.detail.row.archived)
-    return _invoice_response(request, runtime, customer, data, section, form=form, status=status)
+    # *Maksa verkkopankissa* only where it can work: something to pay and ACTION_PAY.
+    may_pay_online = payable_row(data.detail.row) and await reader.policy.permits(
+        data.access, Action.PAY
+    )
+    return _invoice_response(
+        request,
+        runtime,
+        customer,
+        data,
+        section,
+        form=form,
+        status=status,
+        may_pay_online=may_pay_online,
+        payment_problem=payment_problem,
+    )
+
+
+async def render_invoice_page(
+    request: Request,
+    runtime: Runtime,
+    customer: Customer,
+    reader: InvoiceReader,
+    valtuutus: InvoiceAuthorizations,
+    invoice_id: str,
+    language: str,
+    *,
+    payment_problem: str,
+    status: int,
+) -> Response:
+    """The invoice page again, saying why a payment did not start."""
+    return await _render_invoice(
+        request,
+        runtime,
+        customer,
+        reader,
+        valtuutus,
+        invoice_id,
+        language,
+        status=status,
+        payment_problem=payment_problem,
+    )
 
 
 @router.get("/laskut/{invoice_id}")
@@ -263,12 +340,16 @@ async def payment_page(
     language: LanguageDep,
 ) -> Response:
     payment = await reader.payment(customer.subject, invoice_id, language)
+    # The page itself needed ACTION_PAY: online payment only hinges on the invoice's state.
+    online = payable_row(payment.row)
     return render(
         request,
         "payment.html",
         session=customer.session,
         payment=payment,
         invoice_url=invoice_path(payment.row.id),
+        online_pay_url=f"{invoice_path(payment.row.id)}/maksa" if online else "",
+        pay_request_id=new_request_id(),
     )
 
 

@@ -223,8 +223,8 @@ def detail_from_invoice(invoice: invoice_pb2.Invoice, access: str) -> InvoiceDet
 
 @dataclass(frozen=True, slots=True)
 class PaymentInstructions:
-    """*Maksa*: how to pay the invoice now by bank transfer (online payment through a PSP
-    comes with the payments work)."""
+    """*Maksa*: how to pay the invoice now by bank transfer (the page also offers paying
+    online through the PSP)."""
 
     row: InvoiceRow
     #: What to pay: everything still open.

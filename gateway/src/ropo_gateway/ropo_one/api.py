@@ -27,7 +27,14 @@ from ropo_gateway.myropo.api_models import ErrorResponse
 from ropo_gateway.ropo_one.access import visible
 from ropo_gateway.ropo_one.admin import AuthorizationAdmin, Refused
 from ropo_gateway.ropo_one.authorizations import FORM, MAX_NATIONAL_ID_LENGTH, ContinuousInput
-from ropo_gateway.ropo_one.deps import ApiGuardDep, AuthorizationsDep, CasesDep, StaffDep
+from ropo_gateway.ropo_one.deps import (
+    ApiGuardDep,
+    AuthorizationsDep,
+    CasesDep,
+    PaymentsDep,
+    StaffDep,
+)
+from ropo_gateway.ropo_one.payments import case_payments
 from ropo_gateway.ropo_one.rendering import staff_translator
 from ropo_gateway.ropo_one.schemas import (
     AuthorizationOut,
@@ -140,13 +147,16 @@ async def get_case(
     invoice_id: str,
     staff: StaffDep,
     guard: ApiGuardDep,
+    payments: PaymentsDep,
     language_code: str | None = None,
 ) -> CaseOut:
-    """One case: status, customer type, capital, open capital, debtor (masked), dates, ledger."""
+    """One case: status, customer type, capital, open capital, debtor (masked), dates, ledger
+    and the PSP payments covering it (``payments`` is null when they could not be read)."""
     language = _language(request, language_code)
     case = await guard.open(staff.identity, invoice_id, language)
+    rows = await case_payments(payments, case.name)
     await guard.viewed(staff.identity, case)
-    return CaseOut.of(case_from_invoice(case.invoice, []))
+    return CaseOut.of(case_from_invoice(case.invoice, []), rows)
 
 
 @router.get("/invoices/{invoice_id}/events", responses=_CASE_ERRORS)

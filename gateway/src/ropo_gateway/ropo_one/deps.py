@@ -1,7 +1,7 @@
 """Request-scoped access to the staff session, the invoice and authorization services and the
 audit log (FastAPI dependencies).
 
-Tests replace ``get_cases``, ``get_creditors`` and ``get_authorizations`` through
+Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations`` and ``get_payments`` through
 ``app.dependency_overrides``; the audit log is the real one on the test database.
 """
 
@@ -17,7 +17,13 @@ from ropo_gateway.auth.staff_sessions import StaffSession
 from ropo_gateway.errors import not_logged_in
 from ropo_gateway.ropo_one.access import CaseGuard, require_role
 from ropo_gateway.ropo_one.creditors import GrpcCreditorDirectory
-from ropo_gateway.ropo_one.ports import AuditSink, Authorizations, CaseSource, CreditorDirectory
+from ropo_gateway.ropo_one.ports import (
+    AuditSink,
+    Authorizations,
+    CaseSource,
+    CreditorDirectory,
+    PaymentLedger,
+)
 from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.deps import RuntimeDep
 
@@ -62,7 +68,13 @@ def get_creditors(runtime: RuntimeDep) -> CreditorDirectory:
     return GrpcCreditorDirectory(runtime.channels["invoice"], runtime.settings.rpc_timeout_seconds)
 
 
+def get_payments(runtime: RuntimeDep) -> PaymentLedger:
+    """The payments of a case (the shared payment client)."""
+    return runtime.payments
+
+
 CasesDep = Annotated[CaseSource, Depends(get_cases)]
+PaymentsDep = Annotated[PaymentLedger, Depends(get_payments)]
 CreditorsDep = Annotated[CreditorDirectory, Depends(get_creditors)]
 
 

@@ -11,7 +11,8 @@ the empty form. Criteria that look like a henkilötunnus are refused by
 ``search.parse_criteria`` before any call. Every page checks the staff session
 and its role; every case read is audited.
 
-The case page lists the case's authorizations (*Valtuutukset*) for agents and
+The case page lists the case's PSP payments (*Maksut*; ``payments.py``) and its
+authorizations (*Valtuutukset*) for agents and
 supervisors, with *Peru* on those in force, and their form for a new continuous
 authorization (``POST .../jatkuvat-valtuutukset``); creditor users see neither
 (who a debtor authorized is none of a creditor's business). Both actions are
@@ -60,11 +61,13 @@ from ropo_gateway.ropo_one.deps import (
     AuthorizationsDep,
     CasesDep,
     PageGuardDep,
+    PaymentsDep,
     StaffSessionDep,
     staff_token,
 )
 from ropo_gateway.ropo_one.login import HOME_PATH
-from ropo_gateway.ropo_one.ports import CaseSource
+from ropo_gateway.ropo_one.payments import case_payments
+from ropo_gateway.ropo_one.ports import CaseSource, PaymentLedger
 from ropo_gateway.ropo_one.rendering import error_page, render, render_error, staff_translator
 from ropo_gateway.ropo_one.search import STATE_NAMES, SearchCriteria, SearchProblem, parse_criteria
 from ropo_gateway.ropo_one.texts import FINNISH_TIME, StaffTranslator
@@ -329,6 +332,7 @@ async def _case_page(
     cases: CaseSource,
     admin: AuthorizationAdmin,
     case: OpenCase,
+    payments: PaymentLedger,
     *,
     status_code: int = 200,
     form: ContinuousForm | None = None,
@@ -337,6 +341,7 @@ async def _case_page(
     """The case page of an allowed read, recorded as one case view."""
     language = staff_translator(request).language
     events = await _timeline(cases, case.name, language)
+    payment_rows = await case_payments(payments, case.name)
     staff_admin = administers_authorizations(session.identity)
     rows = await _authorization_rows(admin, case) if staff_admin else None
     await guard.viewed(session.identity, case)
@@ -354,6 +359,7 @@ async def _case_page(
         can_create=staff_admin,
         notice=notice,
         new_request_id=new_request_id,
+        payments=payment_rows,
     )
 
 
@@ -377,6 +383,7 @@ async def case_page(
     cases: CasesDep,
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
+    payments: PaymentsDep,
 ) -> Response:
     """One case: status, customer type, capital and open capital, debtor, dates, ledger, the
     timeline and (for agents and supervisors) its authorizations."""
@@ -388,7 +395,7 @@ async def case_page(
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
     admin = AuthorizationAdmin(guard, authorizations)
-    return await _case_page(request, session, guard, cases, admin, case)
+    return await _case_page(request, session, guard, cases, admin, case, payments)
 
 
 def _refused_csrf(request: Request, session: StaffSession, route: str) -> Response:
@@ -404,6 +411,7 @@ async def create_continuous_authorization(
     cases: CasesDep,
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
+    payments: PaymentsDep,
     csrf_token: Annotated[str, Form()] = "",
     grantee_name: Annotated[str, Form()] = "",
     grantee_national_id: Annotated[str, Form()] = "",
@@ -442,7 +450,7 @@ async def create_continuous_authorization(
     except Refused as refused:
         form = ContinuousForm(typed, refused.problems)
         return await _case_page(
-            request, session, guard, cases, admin, case, status_code=400, form=form
+            request, session, guard, cases, admin, case, payments, status_code=400, form=form
         )
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
@@ -458,6 +466,7 @@ async def revoke_authorization(
     cases: CasesDep,
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
+    payments: PaymentsDep,
     csrf_token: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
 ) -> Response:
@@ -477,7 +486,7 @@ async def revoke_authorization(
     except Refused as refused:
         notice = f"one.authz.problem.form.{refused.problems[0].code}"
         return await _case_page(
-            request, session, guard, cases, admin, case, status_code=400, notice=notice
+            request, session, guard, cases, admin, case, payments, status_code=400, notice=notice
         )
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)

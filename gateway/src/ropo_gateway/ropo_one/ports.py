@@ -1,4 +1,4 @@
-"""What Ropo One needs from the invoice and authorization services and from the audit log
+"""What Ropo One needs from the invoice, authorization and payment services and the audit log
 (the gRPC clients and ``AuditTrail`` implement these; tests fake the services)."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ropo_gateway.clients.authorization import (
     GranteeDetails,
 )
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
+from ropo_gateway.clients.payments import PaymentView
 
 
 class CaseSource(Protocol):
@@ -76,6 +77,14 @@ class Authorizations(AccessChecker, Protocol):
         request_id: str,
         conversation: str = ...,
     ) -> AuthorizationView: ...
+
+
+class PaymentLedger(Protocol):
+    """The payments of a case (``PaymentClient.list_payments``)."""
+
+    async def list_payments(
+        self, *, invoice: str = ..., payer: str = ..., limit: int = ...
+    ) -> list[PaymentView]: ...
 
 
 class AuditSink(Protocol):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ropo_platform.money import Money
 
 from ropo_gateway.ropo_one.authorizations import MAX_NATIONAL_ID_LENGTH, AuthorizationRow
+from ropo_gateway.ropo_one.payments import CasePayment
 from ropo_gateway.ropo_one.views import CaseRow, CaseView, LedgerRow, TimelineRow
 
 
@@ -138,6 +139,35 @@ class CaseEventsOut(_Out):
     events: list[CaseEventOut]
 
 
+class CasePaymentOut(_Out):
+    """A PSP payment covering the case's invoice (*Maksut*)."""
+
+    name: str = Field(description="Resource name, 'payments/{id}'.")
+    create_time: dt.datetime | None
+    state: str = Field(
+        description="PENDING (Odottaa maksua), SUCCEEDED (Maksettu MyRopossa), SETTLED "
+        "(Tilitetty) or FAILED (Epäonnistui)."
+    )
+    amount: MoneyOut = Field(description="Paid on this case's invoice.")
+    method: str = Field(description="Payment method at the PSP, e.g. 'nordea'; '' until known.")
+    provider_transaction_id: str = Field(description="The PSP's transaction id.")
+    succeed_time: dt.datetime | None
+    settle_time: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: CasePayment) -> CasePaymentOut:
+        return cls(
+            name=row.name,
+            create_time=row.create_time,
+            state=row.state.value,
+            amount=MoneyOut.of(row.amount),
+            method=row.method,
+            provider_transaction_id=row.provider_transaction_id,
+            succeed_time=row.succeed_time,
+            settle_time=row.settle_time,
+        )
+
+
 class CaseOut(_Out):
     """A case as shown on the Ropo One case page."""
 
@@ -162,9 +192,14 @@ class CaseOut(_Out):
     create_time: dt.datetime | None
     paid_time: dt.datetime | None
     ledger_components: list[LedgerComponentOut]
+    payments: list[CasePaymentOut] | None = Field(
+        default=None,
+        description="The PSP payments covering the invoice, newest first; null when the "
+        "payment service could not be reached.",
+    )
 
     @classmethod
-    def of(cls, case: CaseView) -> CaseOut:
+    def of(cls, case: CaseView, payments: list[CasePayment] | None = None) -> CaseOut:
         return cls(
             name=case.name,
             case_number=case.case_number,
@@ -191,6 +226,7 @@ class CaseOut(_Out):
             create_time=case.create_time,
             paid_time=case.paid_time,
             ledger_components=[LedgerComponentOut.of(row) for row in case.ledger],
+            payments=None if payments is None else [CasePaymentOut.of(row) for row in payments],
         )
 
 

@@ -47,7 +47,7 @@ def security_headers(
 ) -> list[tuple[bytes, bytes]]:
     """Headers added to every response; ``form_targets`` are origins a form may lead to
     (the identity broker: Chrome applies ``form-action`` to the redirect after a submit)."""
-    form_action = " ".join(["'self'", *form_targets])
+    form_action = " ".join(dict.fromkeys(["'self'", *(t for t in form_targets if t)]))
     csp = (
         "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; "
         f"form-action {form_action}"

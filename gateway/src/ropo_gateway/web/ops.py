@@ -10,7 +10,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from starlette.responses import JSONResponse, Response
 
 from ropo_gateway.clients.health import peer_serving
-from ropo_gateway.runtime import AUTHORIZATION_SERVICE, INVOICE_SERVICE, migrations_dir
+from ropo_gateway.runtime import (
+    AUTHORIZATION_SERVICE,
+    INVOICE_SERVICE,
+    PAYMENT_SERVICE,
+    migrations_dir,
+)
 from ropo_gateway.web.deps import RuntimeDep
 
 router = APIRouter()
@@ -18,6 +23,8 @@ router = APIRouter()
 PROBE_TIMEOUT_SECONDS: Final = 1.0
 # Peers whose absence makes the first page fail, with the service name they report health for.
 REQUIRED_PEERS: Final = {"invoice": INVOICE_SERVICE, "authorization": AUTHORIZATION_SERVICE}
+# Peers the gateway works without (pages say what is missing): reported, not required.
+OPTIONAL_PEERS: Final = {"payment": PAYMENT_SERVICE}
 
 
 @router.get("/healthz")
@@ -28,23 +35,28 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(runtime: RuntimeDep) -> Response:
-    """Readiness: the database is migrated and the gRPC peers report SERVING."""
+    """Readiness: the database is migrated and the required gRPC peers report SERVING.
+    The optional peers are reported under ``optional`` without affecting readiness: MyRopo
+    and Ropo One still serve invoices while payments are down."""
 
     async def database() -> bool:
         return await runtime.database.is_ready(migrations_dir(runtime.settings))
 
     names = ["database", *REQUIRED_PEERS]
+    peers = {**REQUIRED_PEERS, **OPTIONAL_PEERS}
     results = await asyncio.gather(
         database(),
         *(
             peer_serving(runtime.channels[peer], service, PROBE_TIMEOUT_SECONDS)
-            for peer, service in REQUIRED_PEERS.items()
+            for peer, service in peers.items()
         ),
     )
-    checks = dict(zip(names, results, strict=True))
-    ready = all(results)
+    required = results[: len(names)]
+    checks = dict(zip(names, required, strict=True))
+    optional = dict(zip(OPTIONAL_PEERS, results[len(names) :], strict=True))
+    ready = all(required)
     return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
+        {"status": "ready" if ready else "not_ready", "checks": checks, "optional": optional},
         status_code=200 if ready else 503,
     )
 
