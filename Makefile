@@ -114,6 +114,10 @@ bench-invoices: install ## invoice import + ListInvoices at 1 000 000 invoices o
 	$(PY) bench/invoice_import.py $(BENCH_ARGS)
 
 # The same BENCH_ARGS, e.g. make bench-authorization BENCH_ARGS='--duration 5 --in-flight 50'
+.PHONY: bench-payments
+bench-payments: install ## PSP callback → Maksettu MyRopossa via the gateway, p50/p99 over 500 payments (real processes)
+	$(PY) bench/payment_flow.py $(BENCH_ARGS)
+
 .PHONY: bench-authorization
 bench-authorization: install ## CheckAccess p50/p99 at 200 concurrent checks vs an echo, on PostgreSQL (ROPO_BENCH_POSTGRES_URL)
 	$(PY) bench/authorization_check.py $(BENCH_ARGS)

@@ -3,8 +3,10 @@
 ``start_stack(tmp_dir)`` starts, on free ports and with temporary SQLite files:
 
 - a private ``nats-server`` with JetStream;
-- invoice and authorization: ``migrate`` (run to completion), then ``serve`` and ``worker``;
-- the sandbox identity broker (``python -m ropo_sandbox serve``), issuer ``http://localhost:<port>/idp``;
+- invoice, authorization and payment: ``migrate`` (run to completion), then ``serve`` and
+  ``worker``; payment talks to the sandbox PSP and reconciles open payments every second;
+- the sandbox (``python -m ropo_sandbox serve``): identity broker with issuer
+  ``http://localhost:<port>/idp`` and the PSP under ``/psp``;
 - the gateway (``python -m ropo_gateway migrate`` then ``serve``), public URL
   ``http://localhost:<port>``, ``cookie_secure=false`` so plain-http clients keep the cookie.
 
@@ -28,17 +30,21 @@ has consumed ``invoice_registered``; ``person_subject`` gives ``persons/{key}``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 import re
+import sqlite3
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from html import unescape
 from pathlib import Path
+from typing import Any, TypeVar
 
 import grpc
 import httpx
@@ -46,6 +52,12 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ropo.authorization.v1 import authorization_service_pb2, authorization_service_pb2_grpc
 from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb2_grpc
+from ropo.payment.v1 import (
+    bank_payment_pb2,
+    payment_pb2,
+    payment_service_pb2,
+    payment_service_pb2_grpc,
+)
 from ropo_platform.pseudonym import person_key, person_party
 from ropo_platform.testing.nats_server import NatsServer
 from ropo_platform.testing.ports import free_port
@@ -54,18 +66,25 @@ from ropo_sandbox.demo.finvoice import finvoice_xml
 from ropo_sandbox.demo.generator import generate
 from ropo_sandbox.demo.importer import request_id_for
 from ropo_sandbox.demo.model import DemoInvoice
+from ropo_sandbox.identifiers import national_reference
 from ropo_sandbox.persons import person_by_id
 
+T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Shared by invoice, authorization and gateway (all three derive the same person keys).
 PERSON_KEY_SECRET = "e2e-test-person-key-secret-0123456789abcdef"
 CLIENT_SECRET = "e2e-test-oidc-client-secret"
 STARTUP_TIMEOUT = 60.0
-SERVICES = ("invoice", "authorization")
+SERVICES = ("invoice", "authorization", "payment")
 FULL_SERVICE_NAMES = {
     "invoice": "ropo.invoice.v1.InvoiceService",
     "authorization": "ropo.authorization.v1.AuthorizationService",
+    "payment": "ropo.payment.v1.PaymentService",
 }
+#: How often the stack's payment worker asks the PSP about payments left open, and after
+#: how long (seconds): short, so the dropped-callback test finishes quickly.
+RECONCILE_INTERVAL_SECONDS = "1"
+RECONCILE_AFTER_SECONDS = "2"
 
 
 class StackError(RuntimeError):
@@ -82,6 +101,9 @@ class Stack:
     invoice_addr: str | None
     authorization_addr: str | None
     env: dict[str, str]
+    payment_addr: str | None = None
+    #: Each service's environment, e.g. to start one more process on the same database.
+    service_envs: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     nats: NatsServer | None = None
 
@@ -174,6 +196,12 @@ class Stack:
             await self.wait_until_accessible(subject, invoice.name)
         return stored
 
+    def run_sync(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run ``work`` to completion from a synchronous test (in a worker thread with its own
+        event loop: Playwright's sync API keeps a loop running in the test's thread)."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, work).result()
+
     def ensure_demo_invoices_sync(self, person_id: str) -> list[invoice_pb2.Invoice]:
         """``ensure_demo_invoices`` for synchronous tests. Runs in a worker thread with its own
         event loop: Playwright's sync API keeps a loop running in the test's thread."""
@@ -199,6 +227,115 @@ class Stack:
                 raise AssertionError(f"{invoice} not accessible to {subject} within {within}s")
             await asyncio.sleep(0.1)
 
+    # ------------------------------------------------------------------ payments
+
+    async def import_fresh_invoice(self, person_id: str) -> invoice_pb2.Invoice:
+        """A new open invoice of ``person_id`` (a demo invoice with a number and reference
+        no other test uses), imported and visible to the person and the payment service:
+        tests that pay something never touch another test's invoices."""
+        template = demo_invoices_of(person_id)[0]
+        number = 90_000_000 + next(_fresh_numbers) * 100 + (uuid.uuid4().int % 100)
+        demo = dataclasses.replace(
+            template,
+            number=str(number),
+            reference=national_reference(str(number)),
+            reference_kind="national",
+            due_date=date.today() + timedelta(days=14),
+        )
+        invoice = await self.import_finvoice(finvoice_xml(demo))
+        await self.wait_until_accessible(person_subject(person_id), invoice.name)
+        await self.wait_until_payable(invoice.name)
+        return invoice
+
+    async def wait_until_payable(self, invoice: str, within: float = 30.0) -> None:
+        """Wait until the payment service consumed ``invoice_registered`` for ``invoice``
+        (read from its SQLite file: the service has no RPC for its reference index)."""
+        invoice_id = invoice.removeprefix("invoices/")
+        database = self.tmp_dir / "payment.db"
+        deadline = time.monotonic() + within
+        while True:
+            if database.exists():
+                with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as db:
+                    try:
+                        found = db.execute(
+                            "SELECT 1 FROM invoice_index WHERE invoice_id IN (?, ?)",
+                            (invoice_id, invoice),
+                        ).fetchone()
+                    except sqlite3.OperationalError:
+                        found = None
+                if found:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"payment service did not learn {invoice} within {within}s")
+            await asyncio.sleep(0.1)
+
+    def payment_stub(
+        self, channel: grpc.aio.Channel
+    ) -> payment_service_pb2_grpc.PaymentServiceAsyncStub:
+        return payment_service_pb2_grpc.PaymentServiceStub(channel)
+
+    async def get_payment(self, name: str) -> payment_pb2.Payment:
+        async with self._channel(self.payment_addr) as channel:
+            response = await self.payment_stub(channel).GetPayment(
+                payment_service_pb2.GetPaymentRequest(name=name), timeout=10
+            )
+        return response.payment
+
+    async def wait_for_payment_state(
+        self, name: str, state: payment_pb2.Payment.State.ValueType, within: float = 30.0
+    ) -> payment_pb2.Payment:
+        deadline = time.monotonic() + within
+        while True:
+            payment = await self.get_payment(name)
+            if payment.state == state:
+                return payment
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{name} is {payment_pb2.Payment.State.Name(payment.state)}, "
+                    f"not {payment_pb2.Payment.State.Name(state)} after {within}s"
+                )
+            await asyncio.sleep(0.1)
+
+    async def import_statement(
+        self,
+        content: bytes,
+        statement_format: bank_payment_pb2.StatementFormat.ValueType = (
+            bank_payment_pb2.STATEMENT_FORMAT_UNSPECIFIED
+        ),
+    ) -> payment_service_pb2.ImportBankStatementResponse:
+        async with self._channel(self.payment_addr) as channel:
+            response = await self.payment_stub(channel).ImportBankStatement(
+                payment_service_pb2.ImportBankStatementRequest(
+                    request_id=str(uuid.uuid4()), content=content, format=statement_format
+                ),
+                timeout=30,
+            )
+        return response
+
+    async def get_invoice(self, name: str) -> invoice_pb2.Invoice:
+        async with self._channel(self.invoice_addr) as channel:
+            stub = invoice_service_pb2_grpc.InvoiceServiceStub(channel)
+            response = await stub.GetInvoice(
+                invoice_service_pb2.GetInvoiceRequest(name=name), timeout=10
+            )
+        return response.invoice
+
+    def psp(self, method: str, path: str, body: object | None = None) -> httpx.Response:
+        """A call to the sandbox PSP's control API (``/psp/control/...``)."""
+        with httpx.Client(timeout=15.0) as client:
+            return client.request(method, f"{self.sandbox_url}/psp{path}", json=body)
+
+    def psp_settings(self, **settings: object) -> None:
+        """Change the sandbox PSP's callback behaviour (see its ``/control/settings``)."""
+        response = self.psp("PUT", "/control/settings", settings)
+        assert response.status_code == 200, response.text
+
+    def settle_at_psp(self) -> bytes:
+        """Ask the sandbox PSP to settle every paid transaction; returns the report file."""
+        response = self.psp("POST", "/control/settlements", {})
+        assert response.status_code == 201, response.text
+        return response.content
+
     # ------------------------------------------------------------------ lifecycle
 
     def stop(self) -> None:
@@ -207,6 +344,9 @@ class Stack:
             self.processes[name].terminate(timeout=15)
         if self.nats is not None:
             self.nats.stop()
+
+
+_fresh_numbers = itertools.count(1)
 
 
 def person_subject(person_id: str) -> str:
@@ -293,26 +433,48 @@ def _http_ok(url: str) -> bool:
     return httpx.get(url, timeout=1).status_code == 200
 
 
-def _start_service(stack: Stack, service: str, nats_url: str, base_env: dict[str, str]) -> str:
+def payment_env(stack: Stack) -> dict[str, str]:
+    """What the payment service needs beyond the common variables: the sandbox PSP and the
+    gateway's callback endpoint."""
+    return {
+        "ROPO_PAYMENT_PSP_BASE_URL": f"{stack.sandbox_url}/psp",
+        "ROPO_PAYMENT_PSP_CALLBACK_URL": f"{stack.gateway_url}/maksu/callback",
+        "ROPO_PAYMENT_RECONCILE_INTERVAL_SECONDS": RECONCILE_INTERVAL_SECONDS,
+        "ROPO_PAYMENT_RECONCILE_AFTER_SECONDS": RECONCILE_AFTER_SECONDS,
+        # A short lease, so the crash test's retry can take over an abandoned create soon.
+        "ROPO_PAYMENT_PSP_TIMEOUT_SECONDS": "3",
+        "ROPO_PAYMENT_CREATE_LEASE_SECONDS": "4",
+    }
+
+
+def service_env(
+    stack: Stack, service: str, nats_url: str, base_env: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment of one service's processes, on fresh ports and its own SQLite file."""
     prefix = f"ROPO_{service.upper()}_"
-    port = free_port()
-    env = {
+    return {
         **base_env,
+        **(payment_env(stack) if service == "payment" else {}),
         f"{prefix}DATABASE_URL": f"sqlite+aiosqlite:///{stack.tmp_dir / f'{service}.db'}",
         f"{prefix}NATS_URL": nats_url,
         f"{prefix}GRPC_HOST": "127.0.0.1",
-        f"{prefix}GRPC_PORT": str(port),
+        f"{prefix}GRPC_PORT": str(free_port()),
         f"{prefix}METRICS_PORT": str(free_port()),
         f"{prefix}WORKER_METRICS_PORT": str(free_port()),
         f"{prefix}PERSON_KEY_SECRET": PERSON_KEY_SECRET,
     }
+
+
+def _start_service(stack: Stack, service: str, nats_url: str, base_env: dict[str, str]) -> str:
+    env = service_env(stack, service, nats_url, base_env)
+    stack.service_envs[service] = env
     module = f"ropo_{service}"
     _run_to_completion(
         f"{service}-migrate", _python("-m", module, "migrate"), env, stack.tmp_dir / "logs"
     )
     _start(stack, f"{service}-serve", _python("-m", module, "serve"), env)
     _start(stack, f"{service}-worker", _python("-m", module, "worker"), env)
-    return f"127.0.0.1:{port}"
+    return f"127.0.0.1:{env[f'ROPO_{service.upper()}_GRPC_PORT']}"
 
 
 def start_stack(
@@ -345,6 +507,7 @@ def start_stack(
             stack.authorization_addr = _start_service(
                 stack, "authorization", stack.nats.url, base_env
             )
+            stack.payment_addr = _start_service(stack, "payment", stack.nats.url, base_env)
         _start(
             stack,
             "sandbox",
@@ -373,6 +536,7 @@ def start_stack(
             "ROPO_GATEWAY_AUTHORIZATION_ADDR": (
                 stack.authorization_addr or f"127.0.0.1:{free_port()}"
             ),
+            "ROPO_GATEWAY_PAYMENT_ADDR": stack.payment_addr or f"127.0.0.1:{free_port()}",
         }
         _run_to_completion(
             "gateway-migrate",
@@ -390,8 +554,13 @@ def start_stack(
             ),
         )
         _wait(stack, "gateway", lambda: _http_ok(f"http://127.0.0.1:{gateway_port}/healthz"))
+        addresses = {
+            "invoice": stack.invoice_addr,
+            "authorization": stack.authorization_addr,
+            "payment": stack.payment_addr,
+        }
         for service in SERVICES if services else ():
-            address = stack.invoice_addr if service == "invoice" else stack.authorization_addr
+            address = addresses[service]
             _wait(stack, service, partial(_grpc_serving, str(address), FULL_SERVICE_NAMES[service]))
         if services:
             _wait(

@@ -2,7 +2,7 @@
 
 Every gateway route that takes an object id — the JSON routes from the OpenAPI
 description the gateway serves, and the page routes from the gateway's own route
-table — is called on person A's invoice (and A's authorization) by:
+table — is called on person A's invoice (and A's authorization and payment) by:
 
 - B, another person (with invoices of their own);
 - C, a person A had authorized and then revoked (C's very next request);
@@ -46,12 +46,20 @@ OWNER, STRANGER, REVOKED, ACTIVE_GRANTEE = (
 CREDITOR_USERS = {"Testi-yritys Oy": "kaisa-kirjanpitaja", "Oy Yritys X Ab": "yrjo-yrittaja"}
 MISSING_INVOICE = "bola-missing-0000"
 MISSING_AUTHORIZATION = "0" * 32
+MISSING_PAYMENT = "0" * 32
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
-OBJECT_PARAMETERS = frozenset({"invoice_id", "authorization_id"})
+OBJECT_PARAMETERS = frozenset({"invoice_id", "authorization_id", "payment_id"})
 #: Path parameters that name no one's object (``/kieli/{code}``: the language).
 NOT_OBJECTS = frozenset({"code"})
 CUSTOMER_PREFIXES = ("/laskut/", "/api/myropo/")
 STAFF_PREFIXES = ("/ropo-one/", "/api/ropo-one/")
+
+
+MISSING_IDS = {
+    "invoice_id": MISSING_INVOICE,
+    "authorization_id": MISSING_AUTHORIZATION,
+    "payment_id": MISSING_PAYMENT,
+}
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def all_routes(stack: Stack) -> list[ObjectRoute]:
 
 
 def object_routes(stack: Stack) -> list[ObjectRoute]:
-    """Routes whose path names an invoice or an authorization."""
+    """Routes whose path names an invoice, an authorization or a payment."""
     return [
         route
         for route in all_routes(stack)
@@ -220,15 +228,33 @@ def authorize(client: httpx.Client, stack: Stack, invoice_id: str, person_id: st
     return str(response.json()["id"])
 
 
+def start_payment(client: httpx.Client, stack: Stack, invoice_id: str) -> str:
+    response = client.post(
+        f"{stack.gateway_url}/api/myropo/v1/payments",
+        json={"invoice_ids": [invoice_id], "request_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["payment"]["id"])
+
+
 @dataclass
 class Scene:
     invoice_id: str
     authorization_id: str
+    payment_id: str
     stranger_invoice_id: str
     stranger: httpx.Client
     revoked: httpx.Client
     creditor_user: httpx.Client
     creditor_user_id: str
+
+    def ids(self) -> dict[str, str]:
+        """Person A's objects, by path parameter."""
+        return {
+            "invoice_id": self.invoice_id,
+            "authorization_id": self.authorization_id,
+            "payment_id": self.payment_id,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +262,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
     invoices = stack.ensure_demo_invoices_sync(OWNER)
     invoice = open_invoice(invoices)
     invoice_id = invoice.name.removeprefix("invoices/")
+    to_pay = stack.run_sync(stack.import_fresh_invoice(OWNER)).name.removeprefix("invoices/")
     stranger_invoice = stack.ensure_demo_invoices_sync(STRANGER)[0]
     owner = person_login(stack, OWNER)
     revoked = person_login(stack, REVOKED)
@@ -244,6 +271,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
     creditor_user = staff_login(stack, CREDITOR_USERS[other_creditor])
     try:
         active = authorize(owner, stack, invoice_id, ACTIVE_GRANTEE)
+        payment_id = start_payment(owner, stack, to_pay)
         to_revoke = authorize(owner, stack, invoice_id, REVOKED)
         # C could open the invoice while authorized ...
         assert revoked.get(f"{stack.gateway_url}/laskut/{invoice_id}").status_code == 200
@@ -257,6 +285,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
         yield Scene(
             invoice_id=invoice_id,
             authorization_id=active,
+            payment_id=payment_id,
             stranger_invoice_id=stranger_invoice.name.removeprefix("invoices/"),
             stranger=stranger,
             revoked=revoked,
@@ -317,8 +346,8 @@ def test_another_person_gets_not_found_and_an_audit_record(stack: Stack, scene: 
     problems: list[str] = []
     routes = [route for route in object_routes(stack) if route.path.startswith(CUSTOMER_PREFIXES)]
     for route in routes:
-        ids = {"invoice_id": scene.invoice_id, "authorization_id": scene.authorization_id}
-        missing = {"invoice_id": MISSING_INVOICE, "authorization_id": MISSING_AUTHORIZATION}
+        ids = scene.ids()
+        missing = dict(MISSING_IDS)
         problems += _check(stack, scene.stranger, actor, route, csrf, ids, missing)
         if "{authorization_id}" in route.path:
             # Their own invoice with A's authorization id: still someone else's object.
@@ -350,8 +379,8 @@ def test_a_revoked_authorized_person_gets_not_found_and_an_audit_record(
             actor,
             route,
             csrf,
-            {"invoice_id": scene.invoice_id, "authorization_id": scene.authorization_id},
-            {"invoice_id": MISSING_INVOICE, "authorization_id": MISSING_AUTHORIZATION},
+            scene.ids(),
+            MISSING_IDS,
         )
     assert not problems, "\n".join(problems)
 
@@ -370,8 +399,8 @@ def test_another_creditors_user_gets_not_found_and_an_audit_record(
             scene.creditor_user_id,
             route,
             csrf,
-            {"invoice_id": scene.invoice_id, "authorization_id": scene.authorization_id},
-            {"invoice_id": MISSING_INVOICE, "authorization_id": MISSING_AUTHORIZATION},
+            scene.ids(),
+            MISSING_IDS,
         )
     assert not problems, "\n".join(problems)
 
