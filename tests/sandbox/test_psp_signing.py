@@ -14,7 +14,7 @@ from ropo_sandbox.psp.signing import checkout_params, is_valid, sign, signing_pa
 from sandbox_support import FakeClock
 from test_psp_harness import SECRET
 
-# paytrail-protocol.md §5, vector 1: a create-payment request.
+# Paytrail's documented example 1: a create-payment request.
 VECTOR_1_HEADERS = {
     "checkout-account": "375917",
     "checkout-algorithm": "sha256",

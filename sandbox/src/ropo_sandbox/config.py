@@ -48,7 +48,7 @@ DEV_STAFF_CLIENT_SECRET = "ropo-one-dev-secret"  # noqa: S105
 STAFF_CLIENT_ID = "ropo-one"
 CUSTOMER_CALLBACK_PATH = "/auth/callback"
 STAFF_CALLBACK_PATH = "/ropo-one/auth/callback"
-# Paytrail's published test merchant (paytrail-protocol.md §4); the payment
+# Paytrail's published test merchant (docs/payments.md); the payment
 # service uses the same defaults outside production.
 DEV_PSP_ACCOUNT = "375917"
 DEV_PSP_SECRET = "SAIPPUAKAUPPIAS"  # noqa: S105

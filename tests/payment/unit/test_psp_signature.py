@@ -1,6 +1,6 @@
 """Paytrail signing and the verification of redirects and callbacks (domain/psp.py).
 
-The known-answer vectors are those of reference/paytrail-protocol.md §5.
+The known-answer vectors are the two worked examples of Paytrail's API documentation.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The signed merchant API: ``POST /psp/payments`` and ``GET /psp/payments/{id}``.
 
-Requests are authenticated as paytrail-protocol.md §1–3 describes (HMAC over the
+Requests are authenticated as docs/payments.md describes (HMAC over the
 ``checkout-*`` headers and the body, ±300 s timestamp, nonce remembered 10 min);
 every response, errors included, is signed the same way and carries ``request-id``.
 """

@@ -1,7 +1,7 @@
 """Callback delivery: signed GETs in background tasks, with delay, duplicates and retries.
 
 Paytrail calls the merchant's callback URL server to server, possibly several times
-and in parallel with the browser redirect (paytrail-protocol.md §7). Each delivery is
+and in parallel with the browser redirect (docs/payments.md). Each delivery is
 its own task, so a slow receiver never delays the redirect answered to the browser.
 """
 

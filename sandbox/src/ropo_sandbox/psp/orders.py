@@ -1,4 +1,4 @@
-"""Validation of a create-payment body into a :class:`PaymentOrder` (paytrail-protocol.md §6).
+"""Validation of a create-payment body into a :class:`PaymentOrder` (docs/payments.md).
 
 Deliberate deviation: callback URLs may be plain ``http`` (Paytrail requires HTTPS),
 because the local gateway listens on ``http://localhost``.

@@ -16,7 +16,7 @@ RETURN_ALGORITHM = "sha256"
 
 
 def return_params(psp: Psp, transaction: Transaction) -> dict[str, str]:
-    """The signed ``checkout-*`` query of redirects and callbacks (paytrail-protocol.md §7)."""
+    """The signed ``checkout-*`` query of redirects and callbacks (docs/payments.md)."""
     params = {
         "checkout-account": psp.account,
         "checkout-algorithm": RETURN_ALGORITHM,

@@ -1,6 +1,6 @@
 """The Paytrail HMAC signature, written independently of the payment service's client.
 
-Payload (paytrail-protocol.md §1): every ``checkout-*`` parameter, lower-cased and
+Payload (docs/payments.md): every ``checkout-*`` parameter, lower-cased and
 sorted, as ``key:value`` lines joined by ``\\n``, then ``\\n`` and the body exactly as
 sent (empty for redirects and callbacks). The hex HMAC goes in ``signature``.
 """

@@ -17,12 +17,12 @@ from ropo_sandbox.psp.orders import PaymentOrder
 
 Clock = Callable[[], float]
 
-#: How long a nonce is remembered (paytrail-protocol.md §3, a project choice).
+#: How long a nonce is remembered (docs/payments.md, a project choice).
 NONCE_MEMORY_SECONDS = 600.0
 
 
 class Status(StrEnum):
-    """Payment statuses the sandbox produces (paytrail-protocol.md §8)."""
+    """Payment statuses the sandbox produces (docs/payments.md)."""
 
     NEW = "new"
     OK = "ok"
@@ -124,7 +124,7 @@ class PaymentStore:
         """Apply the payer's choice: new/pending → ok, fail or pending.
 
         Raises :class:`PaymentFinished` for an ``ok`` or ``fail`` payment: the state
-        only moves forward (paytrail-protocol.md §8).
+        only moves forward (docs/payments.md).
         """
         if transaction.status in FINAL_STATUSES:
             raise PaymentFinished(transaction.transaction_id)

@@ -44,7 +44,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import SettingsConfigDict
 from ropo_platform.config import Environment, ServiceSettings, load_settings
 
-# Paytrail's public test merchant (reference/paytrail-protocol.md §4): `make up` works
+# Paytrail's public test merchant (docs/payments.md): `make up` works
 # against the sandbox without setup; production must set its own.
 DEV_PSP_ACCOUNT = "375917"
 DEV_PSP_SECRET = "SAIPPUAKAUPPIAS"  # noqa: S105

@@ -1,6 +1,6 @@
 """The payment service provider (Paytrail) protocol, pure: signing, verifying returns, values.
 
-Signing follows Paytrail (``reference/paytrail-protocol.md`` §1): every ``checkout-*``
+Signing follows Paytrail (docs/payments.md): every ``checkout-*``
 header or query parameter, lower-cased and sorted, as ``key:value`` lines joined with
 ``\\n``, then ``\\n`` and the body exactly as sent; HMAC-SHA256 or -SHA512 by
 ``checkout-algorithm``; the hex digest is the ``signature``.
@@ -35,7 +35,7 @@ SUPPORTED_ALGORITHMS: Final = frozenset({"sha256", "sha512"})
 
 
 class PspStatus(StrEnum):
-    """A PSP transaction's status (paytrail-protocol.md §8)."""
+    """A PSP transaction's status (docs/payments.md)."""
 
     NEW = "new"
     OK = "ok"
