@@ -9,10 +9,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from ropo_invoice.domain.identifiers import BusinessId
 from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.payment_time_policy import DEFAULT_PAYMENT_TIME_POLICY, PaymentTimePolicy
 from ropo_invoice.domain.stage import ACTIVE_STAGES
 from ropo_invoice.service_layer import ports
 from ropo_invoice.service_layer.integration_events import IntegrationEvent, to_integration_event
@@ -30,6 +31,7 @@ class Store:
     outbox: list[IntegrationEvent] = field(default_factory=list)
     timeline: list[ports.TimelineEntry] = field(default_factory=list)
     documents: dict[tuple[str, str, str], ports.StoredDocument] = field(default_factory=dict)
+    payment_time_policies: dict[str, PaymentTimePolicy] = field(default_factory=dict)
     commits: int = 0
 
 
@@ -52,6 +54,14 @@ class FakeCreditors(ports.CreditorRepository):
     async def list(self, after: tuple[str, str] | None, limit: int) -> Sequence[Creditor]:
         ordered = sorted(self.store.creditors.values(), key=lambda c: (c.name, c.id))
         return [c for c in ordered if after is None or (c.name, c.id) > after][:limit]
+
+    async def payment_time_policy(self, creditor_id: str) -> PaymentTimePolicy:
+        return self.store.payment_time_policies.get(creditor_id, DEFAULT_PAYMENT_TIME_POLICY)
+
+    async def save_payment_time_policy(
+        self, creditor_id: str, policy: PaymentTimePolicy, now: datetime
+    ) -> None:
+        self.store.payment_time_policies[creditor_id] = policy
 
 
 class FakeInvoices(ports.InvoiceRepository):

@@ -180,9 +180,7 @@ async def test_unknown_invoice_is_not_found(running: RunningServer) -> None:
 
 
 async def test_later_methods_are_honestly_unimplemented(running: RunningServer) -> None:
-    error = await call_error(
-        running.stub.GetPaymentTimeOptions(pb.GetPaymentTimeOptionsRequest(invoice="invoices/x"))
-    )
+    error = await call_error(running.stub.ListLetters(pb.ListLettersRequest()))
     assert error.code == grpc.StatusCode.UNIMPLEMENTED
     assert error.reason == "NOT_IMPLEMENTED_YET"
     assert error.error_info is not None and error.error_info.domain == "invoice.ropo"

@@ -42,6 +42,7 @@ from ropo_invoice.service_layer.documents import InvoiceDocuments
 from ropo_invoice.service_layer.handlers import Clock, InvoiceHandlers
 from ropo_invoice.service_layer.integration_events import EVENT_SOURCE
 from ropo_invoice.service_layer.lookup import InvoiceLookup
+from ropo_invoice.service_layer.payment_time import PaymentTimeHandlers
 from ropo_invoice.service_layer.unit_of_work import (
     AbstractUnitOfWork,
     JoinedUnitOfWork,
@@ -63,6 +64,7 @@ class InvoiceApp:
     collection: CollectionRun
     outbox: OutboxWriter
     migrations: Path
+    payment_time: PaymentTimeHandlers
 
     def register(self, server: Any) -> Iterable[str]:
         """Add the servicer to a ``grpc.aio`` server; returns the service names for health."""
@@ -72,6 +74,7 @@ class InvoiceApp:
                 self.lookup,
                 self.documents,
                 max_document_bytes=self.settings.original_document_max_bytes,
+                payment_time=self.payment_time,
             ),
             server,
         )
@@ -155,4 +158,5 @@ def bootstrap(
         collection,
         outbox,
         migrations_dir(settings.migrations_dir),
+        PaymentTimeHandlers(unit_of_work, clock),
     )

@@ -200,3 +200,66 @@ invoice_processed_items = sa.Table(
     sa.Column("item_id", sa.String(100), nullable=False),
     sa.PrimaryKeyConstraint("invoice_id", "kind", "item_id"),
 )
+
+# Payment plans of an invoice, in the order made. The partial unique index keeps at
+# most one plan active per invoice even if two transactions race past the invoice's
+# version check; (invoice_id, position) makes two "first" plans collide as well.
+payment_plans = sa.Table(
+    "payment_plans",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("fee_minor", sa.BigInteger(), nullable=False),
+    sa.Column("total_minor", sa.BigInteger(), nullable=False),
+    sa.Column("original_stage", sa.String(24), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("cancelled_at", UtcDateTime(), nullable=True),
+    sa.Column("missed_instalment", sa.Boolean(), nullable=False),
+    sa.Column("cancel_reason", sa.Text(), nullable=False),
+    sa.UniqueConstraint("invoice_id", "position"),
+)
+sa.Index(
+    "uq_payment_plans_active_invoice_id",
+    payment_plans.c.invoice_id,
+    unique=True,
+    sqlite_where=payment_plans.c.state == "active",
+    postgresql_where=payment_plans.c.state == "active",
+)
+
+payment_plan_instalments = sa.Table(
+    "payment_plan_instalments",
+    metadata,
+    sa.Column("plan_id", sa.String(_ID), sa.ForeignKey("payment_plans.id"), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("due_date", sa.Date(), nullable=False),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+    sa.Column("paid_minor", sa.BigInteger(), nullable=False),
+    sa.Column("overdue", sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint("plan_id", "number"),
+)
+
+# A creditor's payment-time policy; no row means the defaults (DESIGN §5).
+# Stages are comma-separated stage values; fees NULL ask the statutory maximum.
+payment_time_policies = sa.Table(
+    "payment_time_policies",
+    metadata,
+    sa.Column("creditor_id", sa.String(_ID), sa.ForeignKey("creditors.id"), primary_key=True),
+    sa.Column("extension_allowed", sa.Boolean(), nullable=False),
+    sa.Column("extension_stages", sa.String(100), nullable=False),
+    sa.Column("max_extensions", sa.Integer(), nullable=False),
+    sa.Column("max_extension_days", sa.Integer(), nullable=False),
+    sa.Column("extension_fee_minor", sa.BigInteger(), nullable=True),
+    sa.Column("plans_allowed", sa.Boolean(), nullable=False),
+    sa.Column("plan_stages", sa.String(100), nullable=False),
+    sa.Column("min_instalments", sa.Integer(), nullable=False),
+    sa.Column("max_instalments", sa.Integer(), nullable=False),
+    sa.Column("min_instalment_minor", sa.BigInteger(), nullable=False),
+    sa.Column("min_open_amount_minor", sa.BigInteger(), nullable=False),
+    sa.Column("plan_fee_minor", sa.BigInteger(), nullable=True),
+    sa.Column("max_plans", sa.Integer(), nullable=False),
+    sa.Column("grace_days", sa.Integer(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

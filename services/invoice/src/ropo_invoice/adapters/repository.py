@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,9 @@ from ropo_invoice.adapters.orm import (
     invoice_timeline,
     invoices,
     ledger_components,
+    payment_plan_instalments,
+    payment_plans,
+    payment_time_policies,
 )
 from ropo_invoice.domain.identifiers import (
     BankAccount,
@@ -50,6 +53,8 @@ from ropo_invoice.domain.party import (
     PostalAddress,
     ProtectedNationalId,
 )
+from ropo_invoice.domain.payment_plan import Instalment, PaymentPlan, PlanState
+from ropo_invoice.domain.payment_time_policy import DEFAULT_PAYMENT_TIME_POLICY, PaymentTimePolicy
 from ropo_invoice.domain.stage import ACTIVE_STAGES, FINAL_STAGES, Stage
 from ropo_invoice.service_layer import ports
 
@@ -94,10 +99,87 @@ class SqlCreditorRepository(ports.CreditorRepository):
         )
         return None if row is None else _creditor_from_row(row)
 
+    async def payment_time_policy(self, creditor_id: str) -> PaymentTimePolicy:
+        query = sa.select(payment_time_policies).where(
+            payment_time_policies.c.creditor_id == creditor_id
+        )
+        row = (await self._session.execute(query)).mappings().first()
+        return DEFAULT_PAYMENT_TIME_POLICY if row is None else _policy_from_row(row)
+
+    async def save_payment_time_policy(
+        self, creditor_id: str, policy: PaymentTimePolicy, now: datetime
+    ) -> None:
+        await self._session.execute(
+            sa.delete(payment_time_policies).where(
+                payment_time_policies.c.creditor_id == creditor_id
+            )
+        )
+        await self._session.execute(
+            sa.insert(payment_time_policies), [_policy_row(creditor_id, policy, now)]
+        )
+
     async def flush(self) -> None:
         new, self._new = self._new, []
         if new:
             await self._session.execute(sa.insert(creditors), [_creditor_row(c) for c in new])
+
+
+def _stages_text(stages: frozenset[Stage]) -> str:
+    return ",".join(sorted(stage.value for stage in stages))
+
+
+def _stages(text: str) -> frozenset[Stage]:
+    return frozenset(Stage(value) for value in text.split(",") if value)
+
+
+def _minor(amount: Money | None) -> int | None:
+    return None if amount is None else amount.minor_units
+
+
+def _policy_row(creditor_id: str, policy: PaymentTimePolicy, now: datetime) -> dict[str, Any]:
+    return {
+        "creditor_id": creditor_id,
+        "extension_allowed": policy.extension_allowed,
+        "extension_stages": _stages_text(policy.extension_stages),
+        "max_extensions": policy.max_extensions,
+        "max_extension_days": policy.max_extension_days,
+        "extension_fee_minor": _minor(policy.extension_fee),
+        "plans_allowed": policy.plans_allowed,
+        "plan_stages": _stages_text(policy.plan_stages),
+        "min_instalments": policy.min_instalments,
+        "max_instalments": policy.max_instalments,
+        "min_instalment_minor": policy.min_instalment.minor_units,
+        "min_open_amount_minor": policy.min_open_amount.minor_units,
+        "plan_fee_minor": _minor(policy.plan_fee),
+        "max_plans": policy.max_plans,
+        "grace_days": policy.grace_days,
+        "currency": policy.min_instalment.currency,
+        "updated_at": now,
+    }
+
+
+def _policy_from_row(row: Row) -> PaymentTimePolicy:
+    currency = row["currency"]
+
+    def money(minor: int | None) -> Money | None:
+        return None if minor is None else Money.from_minor_units(minor, currency)
+
+    return PaymentTimePolicy(
+        extension_allowed=row["extension_allowed"],
+        extension_stages=_stages(row["extension_stages"]),
+        max_extensions=row["max_extensions"],
+        max_extension_days=row["max_extension_days"],
+        extension_fee=money(row["extension_fee_minor"]),
+        plans_allowed=row["plans_allowed"],
+        plan_stages=_stages(row["plan_stages"]),
+        min_instalments=row["min_instalments"],
+        max_instalments=row["max_instalments"],
+        min_instalment=Money.from_minor_units(row["min_instalment_minor"], currency),
+        min_open_amount=Money.from_minor_units(row["min_open_amount_minor"], currency),
+        plan_fee=money(row["plan_fee_minor"]),
+        max_plans=row["max_plans"],
+        grace_days=row["grace_days"],
+    )
 
 
 def _creditor_row(creditor: Creditor) -> dict[str, Any]:
@@ -287,6 +369,39 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         invoice.applied_payment_ids = tuple(items[_APPLIED_PAYMENT])
         invoice.confirmed_payment_ids = tuple(items[_CONFIRMED_PAYMENT])
         invoice.applied_credit_note_numbers = tuple(items[_CREDIT_NOTE])
+        invoice.payment_plans = await self._load_plans(invoice)
+
+    async def _load_plans(self, invoice: Invoice) -> tuple[PaymentPlan, ...]:
+        plan_rows = (
+            (
+                await self._session.execute(
+                    sa.select(payment_plans)
+                    .where(payment_plans.c.invoice_id == invoice.id)
+                    .order_by(payment_plans.c.position)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        if not plan_rows:
+            return ()
+        instalment_rows = (
+            (
+                await self._session.execute(
+                    sa.select(payment_plan_instalments)
+                    .where(payment_plan_instalments.c.plan_id.in_([r["id"] for r in plan_rows]))
+                    .order_by(payment_plan_instalments.c.plan_id, payment_plan_instalments.c.number)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        by_plan: dict[str, list[Row]] = {}
+        for row in instalment_rows:
+            by_plan.setdefault(row["plan_id"], []).append(row)
+        return tuple(
+            _plan_from_rows(row, by_plan.get(row["id"], []), invoice.currency) for row in plan_rows
+        )
 
     async def flush(self) -> None:
         new, self._new = self._new, []
@@ -343,6 +458,28 @@ class SqlInvoiceRepository(ports.InvoiceRepository):
         ]
         if items:
             await self._session.execute(sa.insert(invoice_processed_items), items)
+        await self._write_plans(invoice, old)
+
+    async def _write_plans(self, invoice: Invoice, old: _Snapshot) -> None:
+        """Insert new plans, rewrite changed ones (a plan has at most a dozen rows)."""
+        for position, plan in enumerate(invoice.payment_plans, start=1):
+            row = _plan_row(invoice.id, position, plan)
+            instalments = _instalment_rows(plan)
+            before = old.plans.get(plan.id)
+            if before is None:
+                await self._session.execute(sa.insert(payment_plans), [row])
+            elif before != (row, instalments):
+                await self._session.execute(
+                    sa.update(payment_plans).where(payment_plans.c.id == plan.id).values(row)
+                )
+                await self._session.execute(
+                    sa.delete(payment_plan_instalments).where(
+                        payment_plan_instalments.c.plan_id == plan.id
+                    )
+                )
+            else:
+                continue
+            await self._session.execute(sa.insert(payment_plan_instalments), instalments)
 
 
 _APPLIED_PAYMENT = "payment_applied"
@@ -367,6 +504,8 @@ class _Snapshot:
     components: list[dict[str, Any]]
     letters: frozenset[str]
     items: frozenset[tuple[str, str]]
+    #: Plan id → (plan row, instalment rows).
+    plans: dict[str, tuple[dict[str, Any], list[dict[str, Any]]]]
 
     @classmethod
     def of(cls, invoice: Invoice) -> _Snapshot:
@@ -375,11 +514,72 @@ class _Snapshot:
             _component_rows(invoice),
             frozenset(letter.id for letter in invoice.letters),
             _processed_items(invoice),
+            {
+                plan.id: (_plan_row(invoice.id, position, plan), _instalment_rows(plan))
+                for position, plan in enumerate(invoice.payment_plans, start=1)
+            },
         )
 
     @classmethod
     def empty(cls) -> _Snapshot:
-        return cls({}, [], frozenset(), frozenset())
+        return cls({}, [], frozenset(), frozenset(), {})
+
+
+def _plan_row(invoice_id: str, position: int, plan: PaymentPlan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "invoice_id": invoice_id,
+        "position": position,
+        "state": plan.state.value,
+        "fee_minor": plan.fee.minor_units,
+        "total_minor": plan.total_amount.minor_units,
+        "original_stage": plan.original_stage.value,
+        "created_at": plan.created_at,
+        "cancelled_at": plan.cancelled_at,
+        "missed_instalment": plan.missed_instalment,
+        "cancel_reason": plan.cancel_reason,
+    }
+
+
+def _instalment_rows(plan: PaymentPlan) -> list[dict[str, Any]]:
+    return [
+        {
+            "plan_id": plan.id,
+            "number": instalment.number,
+            "due_date": instalment.due_date,
+            "amount_minor": instalment.amount.minor_units,
+            "paid_minor": instalment.paid_amount.minor_units,
+            "overdue": instalment.overdue,
+        }
+        for instalment in plan.instalments
+    ]
+
+
+def _plan_from_rows(row: Row, instalments: Iterable[Row], currency: str) -> PaymentPlan:
+    def money(minor: int) -> Money:
+        return Money.from_minor_units(minor, currency)
+
+    return PaymentPlan(
+        id=row["id"],
+        state=PlanState(row["state"]),
+        instalments=tuple(
+            Instalment(
+                number=i["number"],
+                due_date=i["due_date"],
+                amount=money(i["amount_minor"]),
+                paid_amount=money(i["paid_minor"]),
+                overdue=i["overdue"],
+            )
+            for i in instalments
+        ),
+        fee=money(row["fee_minor"]),
+        total_amount=money(row["total_minor"]),
+        created_at=row["created_at"],
+        original_stage=Stage(row["original_stage"]),
+        cancelled_at=row["cancelled_at"],
+        missed_instalment=row["missed_instalment"],
+        cancel_reason=row["cancel_reason"],
+    )
 
 
 def _letter_row(invoice_id: str, letter: Letter) -> dict[str, Any]:

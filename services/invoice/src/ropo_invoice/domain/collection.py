@@ -135,11 +135,15 @@ def next_collection_step(
 
     Nothing is due for an invoice that has ended, is disputed or in payment
     monitoring, has a payment confirmed but not settled (*Maksettu MyRopossa*),
-    has nothing open, is not overdue, or whose previous letter is too recent or
-    not yet due. After ``max_payment_demands`` demands voluntary collection is
-    over and the next step (court) is not automatic.
+    has an active payment plan, has nothing open, is not overdue, or whose
+    previous letter is too recent or not yet due. After ``max_payment_demands``
+    demands voluntary collection is over and the next step (court) is not
+    automatic.
     """
     if invoice.stage not in COLLECTING_STAGES or invoice.paid_in_myropo:
+        return None
+    if invoice.active_plan is not None:
+        # The plan's own reminders and cancellation replace letters while it runs.
         return None
     if invoice.ledger.is_settled or today <= invoice.due_date:
         return None

@@ -81,3 +81,44 @@ class InvalidStageTransition(FailedPrecondition):
             message="the invoice's stage does not allow this change",
             metadata={"invoice": invoice_name, "stage": current, "requested_stage": requested},
         )
+
+
+class FeeChanged(FailedPrecondition):
+    """The fee the person accepted is not the fee now (``FAILED_PRECONDITION``)."""
+
+    default_reason = "FEE_CHANGED"
+
+    def __init__(self, invoice_name: str, current_fee: str) -> None:
+        super().__init__(
+            message="the fee has changed since it was shown; show the new fee and ask again",
+            metadata={"invoice": invoice_name, "current_fee": current_fee},
+        )
+
+
+class PaymentTimeNotAllowed(FailedPrecondition):
+    """The requested extension or plan is not offered now (``FAILED_PRECONDITION``).
+
+    ``unavailable_reason`` is the ``UnavailableReason`` value, or ``not_offered``
+    when the option exists but not with the chosen date or instalment count.
+    """
+
+    def __init__(self, reason: str, invoice_name: str, unavailable_reason: str) -> None:
+        super().__init__(
+            reason,
+            message="this payment-time option is not available for the invoice now",
+            metadata={"invoice": invoice_name, "unavailable_reason": unavailable_reason},
+        )
+
+
+class PaymentPlanNotFound(NotFound):
+    """No such payment plan on the invoice (``NOT_FOUND``)."""
+
+    default_reason = "PAYMENT_PLAN_NOT_FOUND"
+
+    def __init__(self, plan_name: str) -> None:
+        super().__init__(
+            message="payment plan not found",
+            metadata={"payment_plan": plan_name},
+            resource_type="ropo.invoice.v1.PaymentPlan",
+            resource_name=plan_name,
+        )

@@ -20,6 +20,7 @@ from ropo_platform.money import Money
 from ropo_invoice.domain.ledger import ComponentType
 from ropo_invoice.domain.letters import Letter
 from ropo_invoice.domain.party import DebtorKind, Language
+from ropo_invoice.domain.payment_plan import PaymentPlan
 from ropo_invoice.domain.stage import Stage
 
 
@@ -152,3 +153,49 @@ class InvoicePaid(Event):
     paid_amount: Money
     debtor_party: str
     creditor_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DueDateExtended(Event):
+    """The due date moved from ``previous_due_date`` to ``due_date`` for ``fee``."""
+
+    previous_due_date: date
+    due_date: date
+    fee: Money
+    actor: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentPlanCreated(Event):
+    """A payment plan was made (``plan`` as made: nothing paid yet)."""
+
+    plan: PaymentPlan
+    actor: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentPlanInstalmentMissed(Event):
+    """An instalment passed its due date unpaid; the person is reminded."""
+
+    plan_id: str
+    instalment_number: int
+    due_date: date
+    open_amount: Money
+    cancel_on: date
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentPlanCompleted(Event):
+    """Every instalment of the plan was paid."""
+
+    plan_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentPlanCancelled(Event):
+    """The plan ended before it was paid; collection continues."""
+
+    plan_id: str
+    missed_instalment: bool
+    actor: str
+    reason: str

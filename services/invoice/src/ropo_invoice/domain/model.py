@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -26,14 +26,18 @@ from ropo_platform.money import Money
 from ropo_invoice.domain.collection import CollectionStep, next_collection_step
 from ropo_invoice.domain.costs import DEFAULT_COST_RULES, CostRules
 from ropo_invoice.domain.errors import (
+    FeeChanged,
     FieldViolation,
     InvalidStageTransition,
     InvoiceValidationError,
+    PaymentPlanNotFound,
+    PaymentTimeNotAllowed,
 )
 from ropo_invoice.domain.events import (
     CostAdded,
     CreditNoteApplied,
     CreditNoteRefundDue,
+    DueDateExtended,
     Event,
     InterestCharged,
     InvoicePaid,
@@ -42,6 +46,10 @@ from ropo_invoice.domain.events import (
     LetterIssued,
     OverpaymentDetected,
     PaymentConfirmed,
+    PaymentPlanCancelled,
+    PaymentPlanCompleted,
+    PaymentPlanCreated,
+    PaymentPlanInstalmentMissed,
     PaymentReceived,
 )
 from ropo_invoice.domain.identifiers import (
@@ -62,6 +70,9 @@ from ropo_invoice.domain.ledger import (
 )
 from ropo_invoice.domain.letters import COLLECTION_LETTER_TYPES, Letter
 from ropo_invoice.domain.party import Debtor, Language
+from ropo_invoice.domain.payment_plan import PaymentPlan, PlanState
+from ropo_invoice.domain.payment_time import extension_option, plan_option
+from ropo_invoice.domain.payment_time_policy import PaymentTimePolicy
 from ropo_invoice.domain.policy import DEFAULT_COLLECTION_POLICY, CollectionPolicy
 from ropo_invoice.domain.stage import Stage, display_status
 
@@ -176,6 +187,8 @@ class Invoice:
     applied_credit_note_numbers: tuple[str, ...] = ()
     #: Last day for which penalty interest has been dealt with (charged or skipped).
     interest_accrued_until: date | None = None
+    #: Payment plans ever made, oldest first; at most one is active.
+    payment_plans: tuple[PaymentPlan, ...] = ()
     #: Optimistic-concurrency version; the repository bumps it on every update.
     version: int = 1
     #: Domain events recorded since the aggregate was loaded; the unit of work drains them.
@@ -260,6 +273,14 @@ class Invoice:
     def is_open(self) -> bool:
         """True while anything is open and the invoice has not ended."""
         return not self.stage.is_final and not self.ledger.is_settled
+
+    @property
+    def active_plan(self) -> PaymentPlan | None:
+        """The plan being paid now, if any."""
+        for plan in self.payment_plans:
+            if plan.is_active:
+                return plan
+        return None
 
     def display_status(self, language: Language) -> str:
         """Localised status text (*Laskun tila*)."""
@@ -390,7 +411,8 @@ class Invoice:
         if until < start or self.paid_in_myropo:
             return None
         principal = self.ledger.open_capital
-        if self.stage is Stage.DISPUTED or principal.is_zero():
+        # A plan fixes what is owed: its days pass without interest, like a dispute's.
+        if self.stage is Stage.DISPUTED or principal.is_zero() or self.active_plan is not None:
             self.interest_accrued_until = until
             self.updated_at = now
             return None
@@ -470,6 +492,7 @@ class Invoice:
             allocation = Allocation.all_excess(amount)
         else:
             allocation = self.ledger.allocate(amount, allocation_order_for(self.debtor.kind))
+            self._allocate_to_plan(allocation.applied_total, now)
         self.applied_payment_ids = (*self.applied_payment_ids, payment)
         self.paid_in_myropo = not self.stage.is_final and any(
             confirmed not in self.applied_payment_ids for confirmed in self.confirmed_payment_ids
@@ -507,6 +530,12 @@ class Invoice:
         if self.stage.is_final or not self.ledger.is_settled:
             return
         self.paid_in_myropo = False
+        plan = self.active_plan
+        if plan is not None:
+            plan.complete()
+            self.events.append(
+                PaymentPlanCompleted(invoice_id=self.id, occurred_at=now, plan_id=plan.id)
+            )
         if self.ledger.paid_amount.is_zero():
             self.move_to(Stage.CREDITED, now)
             return
@@ -586,6 +615,176 @@ class Invoice:
             )
         self._end_if_settled(now)
         return CreditNoteOutcome(credit, reapplied, refund_due)
+
+    # ------------------------------------------------------------------ payment time
+
+    def extend_due_date(
+        self,
+        new_due_date: date,
+        accepted_fee: Money,
+        policy: PaymentTimePolicy,
+        today: date,
+        now: datetime,
+        actor: str,
+        cost_rules: CostRules = DEFAULT_COST_RULES,
+    ) -> Money:
+        """Move the due date to ``new_due_date`` if offered, charging the offered fee.
+
+        ``PaymentTimeNotAllowed`` (reason ``DUE_DATE_EXTENSION_NOT_ALLOWED``) when no
+        extension or not this date is offered; ``FeeChanged`` when ``accepted_fee`` is
+        not the fee now. Events: ``CostAdded`` (when a fee), ``DueDateExtended``.
+        """
+        option = extension_option(self, policy, today, cost_rules)
+        if option.reason is not None or option.fee is None:
+            reason = option.reason.value if option.reason is not None else "not_offered"
+            raise PaymentTimeNotAllowed(
+                "DUE_DATE_EXTENSION_NOT_ALLOWED", self.resource_name, reason
+            )
+        if not option.allows(new_due_date):
+            raise PaymentTimeNotAllowed(
+                "DUE_DATE_EXTENSION_NOT_ALLOWED", self.resource_name, "date_not_offered"
+            )
+        if accepted_fee != option.fee:
+            raise FeeChanged(self.resource_name, str(option.fee))
+        if option.fee.is_positive():
+            self._charge_cost(ComponentType.DUE_DATE_EXTENSION_FEE, option.fee, today, now)
+        previous, self.due_date = self.pay_by_date, new_due_date
+        self.due_date_extension_count += 1
+        self.updated_at = now
+        self.events.append(
+            DueDateExtended(
+                invoice_id=self.id,
+                occurred_at=now,
+                previous_due_date=previous,
+                due_date=new_due_date,
+                fee=option.fee,
+                actor=actor,
+            )
+        )
+        return option.fee
+
+    def create_payment_plan(
+        self,
+        instalment_count: int,
+        accepted_fee: Money,
+        policy: PaymentTimePolicy,
+        today: date,
+        now: datetime,
+        actor: str,
+        cost_rules: CostRules = DEFAULT_COST_RULES,
+    ) -> PaymentPlan:
+        """Make the offered plan of ``instalment_count`` instalments, charging its fee.
+
+        ``PaymentTimeNotAllowed`` (reason ``PAYMENT_PLAN_NOT_ALLOWED``) when no plan or
+        not this count is offered; ``FeeChanged`` when ``accepted_fee`` is not the fee.
+        Events: ``CostAdded`` (when a fee), ``PaymentPlanCreated``.
+        """
+        option = plan_option(self, policy, today, cost_rules)
+        if option.reason is not None:
+            raise PaymentTimeNotAllowed(
+                "PAYMENT_PLAN_NOT_ALLOWED", self.resource_name, option.reason.value
+            )
+        choice = option.choice(instalment_count)
+        if choice is None:
+            raise PaymentTimeNotAllowed(
+                "PAYMENT_PLAN_NOT_ALLOWED", self.resource_name, "instalment_count_not_offered"
+            )
+        if accepted_fee != choice.fee:
+            raise FeeChanged(self.resource_name, str(choice.fee))
+        if choice.fee.is_positive():
+            self._charge_cost(ComponentType.PAYMENT_PLAN_FEE, choice.fee, today, now)
+        plan = PaymentPlan(
+            id=new_id(),
+            state=PlanState.ACTIVE,
+            instalments=choice.instalments,
+            fee=choice.fee,
+            total_amount=choice.total_amount,
+            created_at=now,
+            original_stage=self.stage,
+        )
+        self.payment_plans = (*self.payment_plans, plan)
+        self.updated_at = now
+        self.events.append(
+            PaymentPlanCreated(invoice_id=self.id, occurred_at=now, plan=replace(plan), actor=actor)
+        )
+        return plan
+
+    def cancel_payment_plan(
+        self, plan_id: str, now: datetime, *, actor: str, reason: str, missed: bool = False
+    ) -> PaymentPlan:
+        """Cancel the active plan ``plan_id``; collection continues from its stage.
+
+        ``PaymentPlanNotFound`` for an unknown plan; a plan that is no longer active
+        is refused with ``PAYMENT_PLAN_NOT_ACTIVE``. Event: ``PaymentPlanCancelled``.
+        """
+        plan = next((p for p in self.payment_plans if p.id == plan_id), None)
+        if plan is None:
+            raise PaymentPlanNotFound(f"{self.resource_name}/paymentPlans/{plan_id}")
+        if not plan.is_active:
+            raise PaymentTimeNotAllowed(
+                "PAYMENT_PLAN_NOT_ACTIVE", self.resource_name, plan.state.value
+            )
+        plan.cancel(now, missed_instalment=missed, reason=reason)
+        self.updated_at = now
+        self.events.append(
+            PaymentPlanCancelled(
+                invoice_id=self.id,
+                occurred_at=now,
+                plan_id=plan.id,
+                missed_instalment=missed,
+                actor=actor,
+                reason=reason,
+            )
+        )
+        return plan
+
+    def follow_payment_plan(self, today: date, grace_days: int, now: datetime) -> bool:
+        """The collection run's step for an invoice with an active plan.
+
+        The first instalment past its due date and unpaid is flagged overdue and the
+        person reminded (``PaymentPlanInstalmentMissed``) once; when it is still
+        unpaid more than ``grace_days`` after its due date the plan is cancelled
+        (``missed_instalment``) and ordinary collection continues. Returns True when
+        anything changed.
+        """
+        plan = self.active_plan
+        if plan is None or self.stage.is_final or self.paid_in_myropo:
+            return False
+        missed = plan.first_missed(today)
+        if missed is None:
+            return False
+        cancel_on = missed.due_date + timedelta(days=grace_days + 1)
+        if today >= cancel_on:
+            self.cancel_payment_plan(
+                plan.id, now, actor="", reason="missed_instalment", missed=True
+            )
+            return True
+        if missed.overdue:
+            return False
+        plan.mark_overdue(missed.number)
+        self.updated_at = now
+        self.events.append(
+            PaymentPlanInstalmentMissed(
+                invoice_id=self.id,
+                occurred_at=now,
+                plan_id=plan.id,
+                instalment_number=missed.number,
+                due_date=missed.due_date,
+                open_amount=missed.open_amount,
+                cancel_on=cancel_on,
+            )
+        )
+        return True
+
+    def _allocate_to_plan(self, applied: Money, now: datetime) -> None:
+        plan = self.active_plan
+        if plan is None or not applied.is_positive():
+            return
+        plan.allocate(applied)
+        if plan.state is PlanState.COMPLETED:
+            self.events.append(
+                PaymentPlanCompleted(invoice_id=self.id, occurred_at=now, plan_id=plan.id)
+            )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Invoice) and other.id == self.id

@@ -16,6 +16,7 @@ from typing import Any
 from ropo.invoice.v1 import invoice_service_pb2, invoice_service_pb2_grpc
 from ropo_platform.errors import DomainError, ValidationFailed, Violations
 from ropo_platform.logging import get_logger
+from ropo_platform.money_proto import money_to_proto
 from ropo_platform.rpc import answer_unimplemented
 from ropo_platform.rpc.errors import error_domain, internal_status, status_for_error
 
@@ -26,6 +27,7 @@ from ropo_invoice.entrypoints.proto_mapping import (
     View,
     creditor_to_proto,
     invoice_to_proto,
+    payment_time_options_to_proto,
     timeline_entry_to_proto,
 )
 from ropo_invoice.service_layer.documents import InvoiceDocuments
@@ -39,6 +41,8 @@ from ropo_invoice.service_layer.handlers import (
     ListInvoices,
 )
 from ropo_invoice.service_layer.lookup import InvoiceLookup
+from ropo_invoice.service_layer.payment_time import PaymentTimeHandlers
+from ropo_invoice.service_layer.proto_values import payment_plan_to_proto
 
 _log = get_logger(__name__)
 #: Messages of a bulk import that share one transaction.
@@ -51,7 +55,8 @@ Context = Any  # grpc.aio.ServicerContext; grpc ships no type information
 
 
 class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
-    """Implements the import, the reads, the lookups, the timeline and the documents."""
+    """Implements the import, the reads, the lookups, the timeline, the documents and
+    payment time (options, due-date extensions, payment plans)."""
 
     def __init__(
         self,
@@ -60,8 +65,10 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         documents: InvoiceDocuments,
         *,
         max_document_bytes: int,
+        payment_time: PaymentTimeHandlers,
     ) -> None:
         self._handlers = handlers
+        self._payment_time = payment_time
         self._max_document_bytes = max_document_bytes
         self._lookup = lookup
         self._documents = documents
@@ -245,6 +252,42 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
             content=document.content,
             filename=document.filename,
             original=document.original,
+        )
+
+    async def GetPaymentTimeOptions(
+        self, request: invoice_service_pb2.GetPaymentTimeOptionsRequest, context: Context
+    ) -> invoice_service_pb2.GetPaymentTimeOptionsResponse:
+        invoice_id, language = validation.check_payment_time_options(request)
+        options = await self._payment_time.options(invoice_id)
+        return payment_time_options_to_proto(options, language)
+
+    async def ExtendDueDate(
+        self, request: invoice_service_pb2.ExtendDueDateRequest, context: Context
+    ) -> invoice_service_pb2.ExtendDueDateResponse:
+        command, language = validation.check_extend_due_date(request)
+        result = await self._payment_time.extend_due_date(command)
+        return invoice_service_pb2.ExtendDueDateResponse(
+            invoice=invoice_to_proto(result.invoice, language, View.FULL),
+            fee=money_to_proto(result.fee),
+        )
+
+    async def CreatePaymentPlan(
+        self, request: invoice_service_pb2.CreatePaymentPlanRequest, context: Context
+    ) -> invoice_service_pb2.CreatePaymentPlanResponse:
+        command, language = validation.check_create_payment_plan(request)
+        result = await self._payment_time.create_payment_plan(command)
+        return invoice_service_pb2.CreatePaymentPlanResponse(
+            invoice=invoice_to_proto(result.invoice, language, View.FULL),
+            payment_plan=payment_plan_to_proto(result.invoice.id, result.plan),
+        )
+
+    async def CancelPaymentPlan(
+        self, request: invoice_service_pb2.CancelPaymentPlanRequest, context: Context
+    ) -> invoice_service_pb2.CancelPaymentPlanResponse:
+        command = validation.check_cancel_payment_plan(request)
+        result = await self._payment_time.cancel_payment_plan(command)
+        return invoice_service_pb2.CancelPaymentPlanResponse(
+            payment_plan=payment_plan_to_proto(result.invoice.id, result.plan)
         )
 
 

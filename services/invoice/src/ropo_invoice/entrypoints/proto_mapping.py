@@ -11,7 +11,13 @@ from decimal import Decimal
 from enum import Enum
 
 from google.type import money_pb2, postal_address_pb2
-from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
+from ropo.invoice.v1 import (
+    creditor_pb2,
+    invoice_event_pb2,
+    invoice_pb2,
+    invoice_service_pb2,
+    payment_time_pb2,
+)
 from ropo_platform.money_proto import money_to_proto
 
 from ropo_invoice.domain.barcode import virtual_bank_barcode
@@ -25,13 +31,18 @@ from ropo_invoice.domain.model import (
     InvoiceLine,
 )
 from ropo_invoice.domain.party import Debtor, Language
+from ropo_invoice.domain.payment_plan import PaymentPlan
+from ropo_invoice.domain.payment_time import PaymentTimeOptions, unavailable_message
 from ropo_invoice.service_layer.ports import TimelineEntry, TimelineType
 from ropo_invoice.service_layer.proto_values import (
     component_type_to_proto,
     date_to_proto,
     debtor_kind_to_proto,
+    instalment_to_proto,
+    payment_plan_to_proto,
     state_to_proto,
     timestamp_to_proto,
+    unavailable_reason_to_proto,
 )
 from ropo_invoice.service_layer.timeline_texts import describe
 
@@ -97,12 +108,22 @@ def invoice_to_proto(invoice: Invoice, language: Language, view: View) -> invoic
     )
     if invoice.paid_at is not None:
         message.paid_time.CopyFrom(timestamp_to_proto(invoice.paid_at))
+    shown_plan = _shown_plan(invoice)
+    if view is View.FULL and shown_plan is not None:
+        message.payment_plan.CopyFrom(payment_plan_to_proto(invoice.id, shown_plan))
     if view is View.FULL:
         message.ledger_components.extend(
             component_to_proto(component, language) for component in ledger.components
         )
         message.lines.extend(line_to_proto(line) for line in invoice.lines)
     return message
+
+
+def _shown_plan(invoice: Invoice) -> PaymentPlan | None:
+    """The active plan, else the latest one (completed or cancelled), else none."""
+    if invoice.active_plan is not None:
+        return invoice.active_plan
+    return invoice.payment_plans[-1] if invoice.payment_plans else None
 
 
 def payable_barcode(invoice: Invoice) -> str:
@@ -222,4 +243,41 @@ def creditor_to_proto(creditor: Creditor) -> creditor_pb2.Creditor:
         bic=account.bic if account else "",
         create_time=timestamp_to_proto(creditor.created_at),
         update_time=timestamp_to_proto(creditor.updated_at),
+    )
+
+
+def payment_time_options_to_proto(
+    options: PaymentTimeOptions, language: Language
+) -> invoice_service_pb2.GetPaymentTimeOptionsResponse:
+    """The ``GetPaymentTimeOptionsResponse`` with sentences in ``language``."""
+    extension = options.extension
+    extension_message = payment_time_pb2.DueDateExtensionOption(
+        available=extension.available,
+        unavailable_reason=unavailable_reason_to_proto(extension.reason),
+    )
+    if extension.reason is not None:
+        extension_message.unavailable_message = unavailable_message(extension.reason, language)
+    if extension.earliest_due_date is not None and extension.latest_due_date is not None:
+        extension_message.earliest_due_date.CopyFrom(date_to_proto(extension.earliest_due_date))
+        extension_message.latest_due_date.CopyFrom(date_to_proto(extension.latest_due_date))
+    if extension.fee is not None:
+        extension_message.fee.CopyFrom(money_to_proto(extension.fee))
+    plan = options.plan
+    plan_message = payment_time_pb2.PaymentPlanOption(
+        available=plan.available,
+        unavailable_reason=unavailable_reason_to_proto(plan.reason),
+        choices=[
+            payment_time_pb2.PaymentPlanChoice(
+                instalment_count=choice.instalment_count,
+                fee=money_to_proto(choice.fee),
+                total_amount=money_to_proto(choice.total_amount),
+                instalments=[instalment_to_proto(i) for i in choice.instalments],
+            )
+            for choice in plan.choices
+        ],
+    )
+    if plan.reason is not None:
+        plan_message.unavailable_message = unavailable_message(plan.reason, language)
+    return invoice_service_pb2.GetPaymentTimeOptionsResponse(
+        due_date_extension=extension_message, payment_plan=plan_message
     )

@@ -10,18 +10,28 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
+from google.type import date_pb2, money_pb2
 from ropo.invoice.v1 import invoice_service_pb2
-from ropo_platform.errors import Violations
+from ropo_platform.errors import PermissionDenied, ValidationFailed, Violations
+from ropo_platform.money import Money
+from ropo_platform.money_proto import money_from_proto
 from ropo_platform.pseudonym import is_person_key
 
 from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.identifiers import BusinessId, CaseNumber, PaymentReference
 from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX
 from ropo_invoice.domain.party import ORGANIZATIONS_PREFIX, PERSONS_PREFIX, Language
+from ropo_invoice.domain.payment_plan import PAYMENT_PLANS_SEGMENT
 from ropo_invoice.entrypoints.proto_mapping import View
 from ropo_invoice.service_layer.lookup import LookupByDetails, LookupByMyRopoId, LookupQuery
 from ropo_invoice.service_layer.pagination import MAX_PAGE_SIZE
+from ropo_invoice.service_layer.payment_time import (
+    CancelPaymentPlan,
+    CreatePaymentPlan,
+    ExtendDueDate,
+)
 from ropo_invoice.service_layer.ports import InvoiceFilter, TextScope
 from ropo_invoice.service_layer.proto_values import stage_from_proto
 
@@ -314,3 +324,132 @@ def check_document(
     violations.raise_if_any()
     assert invoice_id is not None
     return invoice_id, letter_id, language
+
+
+STAFF_USERS_PREFIX = "staffUsers/"
+MAX_REASON_LENGTH = 500
+
+
+def _check_actor(violations: Violations, actor: str) -> None:
+    if not actor:
+        violations.add("actor", "is required")
+    elif not (
+        (actor.startswith(PERSONS_PREFIX) and is_debtor_party(actor)) or _is_staff_user(actor)
+    ):
+        violations.add("actor", 'must be "persons/{key}" or "staffUsers/{user}"')
+
+
+def _is_staff_user(actor: str) -> bool:
+    return resource_id(actor, STAFF_USERS_PREFIX) is not None
+
+
+def _check_fee(violations: Violations, fee: money_pb2.Money) -> Money | None:
+    if not fee.currency_code:
+        violations.add("accepted_fee", "is required (the fee shown to the person)")
+        return None
+    try:
+        amount = money_from_proto(fee, field="accepted_fee")
+    except ValidationFailed as error:
+        violations.extend(error.violations)
+        return None
+    if amount.is_negative():
+        violations.add("accepted_fee", "must not be negative")
+        return None
+    return amount
+
+
+def _check_date(violations: Violations, name: str, value: date_pb2.Date) -> date | None:
+    try:
+        return date(value.year, value.month, value.day)
+    except ValueError:
+        violations.add(name, "must be a valid calendar date")
+        return None
+
+
+def check_payment_time_options(
+    request: invoice_service_pb2.GetPaymentTimeOptionsRequest,
+) -> tuple[str, Language]:
+    """``GetPaymentTimeOptionsRequest`` → (invoice id, language)."""
+    violations = Violations()
+    invoice_id = resource_id(request.invoice, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("invoice", 'must be "invoices/{invoice}"')
+    language = check_language(violations, request.language_code)
+    violations.raise_if_any()
+    assert invoice_id is not None
+    return invoice_id, language
+
+
+def check_extend_due_date(
+    request: invoice_service_pb2.ExtendDueDateRequest,
+) -> tuple[ExtendDueDate, Language]:
+    """``ExtendDueDateRequest`` → (command, language)."""
+    violations = Violations()
+    check_request_id(violations, request.request_id)
+    invoice_id = resource_id(request.invoice, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("invoice", 'must be "invoices/{invoice}"')
+    new_due_date = _check_date(violations, "new_due_date", request.new_due_date)
+    fee = _check_fee(violations, request.accepted_fee)
+    _check_actor(violations, request.actor)
+    language = check_language(violations, request.language_code)
+    violations.raise_if_any()
+    assert invoice_id is not None and new_due_date is not None and fee is not None
+    command = ExtendDueDate(invoice_id, new_due_date, fee, request.actor, request.request_id)
+    return command, language
+
+
+def check_create_payment_plan(
+    request: invoice_service_pb2.CreatePaymentPlanRequest,
+) -> tuple[CreatePaymentPlan, Language]:
+    """``CreatePaymentPlanRequest`` → (command, language)."""
+    violations = Violations()
+    check_request_id(violations, request.request_id)
+    invoice_id = resource_id(request.invoice, INVOICES_PREFIX)
+    if invoice_id is None:
+        violations.add("invoice", 'must be "invoices/{invoice}"')
+    if request.instalment_count < 2:
+        violations.add("instalment_count", "must be at least 2")
+    fee = _check_fee(violations, request.accepted_fee)
+    _check_actor(violations, request.actor)
+    language = check_language(violations, request.language_code)
+    violations.raise_if_any()
+    assert invoice_id is not None and fee is not None
+    command = CreatePaymentPlan(
+        invoice_id, request.instalment_count, fee, request.actor, request.request_id
+    )
+    return command, language
+
+
+def check_cancel_payment_plan(
+    request: invoice_service_pb2.CancelPaymentPlanRequest,
+) -> CancelPaymentPlan:
+    """``CancelPaymentPlanRequest`` → command; only staff may cancel a plan."""
+    violations = Violations()
+    check_request_id(violations, request.request_id)
+    invoice_id, plan_id = _plan_ids(request.name)
+    if invoice_id is None or plan_id is None:
+        violations.add("name", 'must be "invoices/{invoice}/paymentPlans/{payment_plan}"')
+    if not request.actor:
+        violations.add("actor", "is required")
+    elif not _is_staff_user(request.actor) and not request.actor.startswith(PERSONS_PREFIX):
+        violations.add("actor", 'must be "staffUsers/{user}"')
+    reason = request.reason.strip()
+    if not reason:
+        violations.add("reason", "is required (it is shown in the timeline)")
+    elif len(reason) > MAX_REASON_LENGTH:
+        violations.add("reason", f"must be at most {MAX_REASON_LENGTH} characters")
+    violations.raise_if_any()
+    if not _is_staff_user(request.actor):
+        raise PermissionDenied("STAFF_ONLY", "only staff may cancel a payment plan")
+    assert invoice_id is not None and plan_id is not None
+    return CancelPaymentPlan(invoice_id, plan_id, request.actor, reason, request.request_id)
+
+
+def _plan_ids(name: str) -> tuple[str | None, str | None]:
+    invoice_part, separator, plan_part = name.partition(PAYMENT_PLANS_SEGMENT)
+    if not separator:
+        return None, None
+    invoice_id = resource_id(invoice_part, INVOICES_PREFIX)
+    plan_id = plan_part if _ID.match(plan_part) else None
+    return invoice_id, plan_id

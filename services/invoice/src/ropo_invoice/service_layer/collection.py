@@ -1,4 +1,5 @@
-"""The daily collection run: penalty interest and the next letter for overdue invoices.
+"""The daily collection run: penalty interest, payment plans and the next letter for
+overdue invoices.
 
 The worker runs it on a schedule (``CollectionScheduler``); tests call
 ``run_once`` with a fixed clock. Each invoice is handled in its own unit of
@@ -95,6 +96,11 @@ class CollectionRun:
                 return 0, 0
             # Interest runs through yesterday: today is not over yet.
             charged = invoice.accrue_interest(today - timedelta(days=1), self.rates, now)
+            if invoice.active_plan is not None:
+                # A missed instalment: a reminder first, cancellation after the grace
+                # period; ordinary letters resume only once the plan has ended.
+                payment_time = await uow.creditors.payment_time_policy(invoice.creditor_id)
+                invoice.follow_payment_plan(today, payment_time.grace_days, now)
             letter = invoice.progress_collection(today, self.policy(invoice.creditor_id), now)
             if letter is not None:
                 content = await asyncio.to_thread(self.renderer.render_letter, invoice, letter)

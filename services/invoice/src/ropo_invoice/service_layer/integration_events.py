@@ -17,9 +17,11 @@ from ropo_platform.money_proto import money_to_proto
 
 from ropo_invoice.domain import events
 from ropo_invoice.domain.model import CREDITORS_PREFIX, INVOICES_PREFIX
+from ropo_invoice.domain.payment_plan import PAYMENT_PLANS_SEGMENT
 from ropo_invoice.service_layer.proto_values import (
     date_to_proto,
     debtor_kind_to_proto,
+    instalment_to_proto,
     state_to_proto,
     timestamp_to_proto,
 )
@@ -134,6 +136,53 @@ def _credit_refund(event: events.CreditNoteRefundDue) -> IntegrationEvent:
     return IntegrationEvent(CREDIT_NOTE_REFUND_DUE, invoice, message, event.occurred_at)
 
 
+DUE_DATE_EXTENDED = "ropo.invoice.v1.due_date_extended"
+PAYMENT_PLAN_CREATED = "ropo.invoice.v1.payment_plan_created"
+PAYMENT_PLAN_CANCELLED = "ropo.invoice.v1.payment_plan_cancelled"
+
+
+@to_integration_event.register
+def _extended(event: events.DueDateExtended) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.DueDateExtended(
+        invoice=invoice,
+        previous_due_date=date_to_proto(event.previous_due_date),
+        due_date=date_to_proto(event.due_date),
+        fee=money_to_proto(event.fee),
+        extend_time=timestamp_to_proto(event.occurred_at),
+    )
+    return IntegrationEvent(DUE_DATE_EXTENDED, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register
+def _plan_created(event: events.PaymentPlanCreated) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    plan = event.plan
+    message = events_pb2.PaymentPlanCreated(
+        invoice=invoice,
+        payment_plan=plan.resource_name(event.invoice_id),
+        instalments=[instalment_to_proto(i) for i in plan.instalments],
+        fee=money_to_proto(plan.fee),
+        total_amount=money_to_proto(plan.total_amount),
+        create_time=timestamp_to_proto(event.occurred_at),
+    )
+    return IntegrationEvent(PAYMENT_PLAN_CREATED, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register
+def _plan_cancelled(event: events.PaymentPlanCancelled) -> IntegrationEvent:
+    invoice = INVOICES_PREFIX + event.invoice_id
+    message = events_pb2.PaymentPlanCancelled(
+        invoice=invoice,
+        payment_plan=f"{invoice}{PAYMENT_PLANS_SEGMENT}{event.plan_id}",
+        missed_instalment=event.missed_instalment,
+        cancel_time=timestamp_to_proto(event.occurred_at),
+    )
+    return IntegrationEvent(PAYMENT_PLAN_CANCELLED, invoice, message, event.occurred_at)
+
+
+@to_integration_event.register(events.PaymentPlanInstalmentMissed)
+@to_integration_event.register(events.PaymentPlanCompleted)
 @to_integration_event.register(events.LetterIssued)
 @to_integration_event.register(events.CostAdded)
 @to_integration_event.register(events.InterestCharged)

@@ -17,6 +17,7 @@ from ropo_platform.money import Money
 
 from ropo_invoice.domain.identifiers import BusinessId
 from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.payment_time_policy import PaymentTimePolicy
 from ropo_invoice.domain.stage import Stage
 
 
@@ -161,6 +162,16 @@ class CreditorRepository(abc.ABC):
     @abc.abstractmethod
     async def list(self, after: tuple[str, str] | None, limit: int) -> Sequence[Creditor]:
         """Up to ``limit`` creditors by (name, id), after the key ``after``."""
+
+    @abc.abstractmethod
+    async def payment_time_policy(self, creditor_id: str) -> PaymentTimePolicy:
+        """The creditor's payment-time policy; the defaults when none was set."""
+
+    @abc.abstractmethod
+    async def save_payment_time_policy(
+        self, creditor_id: str, policy: PaymentTimePolicy, now: datetime
+    ) -> None:
+        """Store (insert or replace) the creditor's payment-time policy."""
 
     async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
         """Write staged changes (called by the unit of work before committing)."""

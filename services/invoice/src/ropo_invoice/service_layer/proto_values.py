@@ -11,10 +11,13 @@ from datetime import date, datetime
 
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
-from ropo.invoice.v1 import invoice_pb2
+from ropo.invoice.v1 import invoice_pb2, payment_time_pb2
+from ropo_platform.money_proto import money_to_proto
 
 from ropo_invoice.domain.ledger import ComponentType
 from ropo_invoice.domain.party import DebtorKind
+from ropo_invoice.domain.payment_plan import Instalment, InstalmentState, PaymentPlan, PlanState
+from ropo_invoice.domain.payment_time import UnavailableReason
 from ropo_invoice.domain.stage import Stage
 
 _STATE = {
@@ -82,3 +85,56 @@ def timestamp_to_proto(value: datetime) -> timestamp_pb2.Timestamp:
     timestamp = timestamp_pb2.Timestamp()
     timestamp.FromDatetime(value)
     return timestamp
+
+
+_INSTALMENT_STATE = {
+    InstalmentState.OPEN: payment_time_pb2.Instalment.STATE_OPEN,
+    InstalmentState.PAID: payment_time_pb2.Instalment.STATE_PAID,
+    InstalmentState.OVERDUE: payment_time_pb2.Instalment.STATE_OVERDUE,
+}
+_PLAN_STATE = {
+    PlanState.ACTIVE: payment_time_pb2.PaymentPlan.STATE_ACTIVE,
+    PlanState.COMPLETED: payment_time_pb2.PaymentPlan.STATE_COMPLETED,
+    PlanState.CANCELLED: payment_time_pb2.PaymentPlan.STATE_CANCELLED,
+}
+_REASON = {
+    reason: payment_time_pb2.PaymentTimeUnavailableReason.Value(
+        "PAYMENT_TIME_UNAVAILABLE_REASON_" + reason.name
+    )
+    for reason in UnavailableReason
+}
+
+
+def instalment_to_proto(instalment: Instalment) -> payment_time_pb2.Instalment:
+    """Domain instalment → ``Instalment``."""
+    return payment_time_pb2.Instalment(
+        number=instalment.number,
+        due_date=date_to_proto(instalment.due_date),
+        amount=money_to_proto(instalment.amount),
+        paid_amount=money_to_proto(instalment.paid_amount),
+        state=_INSTALMENT_STATE[instalment.state],
+    )
+
+
+def payment_plan_to_proto(invoice_id: str, plan: PaymentPlan) -> payment_time_pb2.PaymentPlan:
+    """Domain plan → ``PaymentPlan``."""
+    message = payment_time_pb2.PaymentPlan(
+        name=plan.resource_name(invoice_id),
+        state=_PLAN_STATE[plan.state],
+        instalments=[instalment_to_proto(i) for i in plan.instalments],
+        fee=money_to_proto(plan.fee),
+        total_amount=money_to_proto(plan.total_amount),
+        create_time=timestamp_to_proto(plan.created_at),
+    )
+    if plan.cancelled_at is not None:
+        message.cancel_time.CopyFrom(timestamp_to_proto(plan.cancelled_at))
+    return message
+
+
+def unavailable_reason_to_proto(
+    reason: UnavailableReason | None,
+) -> payment_time_pb2.PaymentTimeUnavailableReason.ValueType:
+    """Domain reason → ``PaymentTimeUnavailableReason`` (unspecified when available)."""
+    if reason is None:
+        return payment_time_pb2.PAYMENT_TIME_UNAVAILABLE_REASON_UNSPECIFIED
+    return _REASON[reason]

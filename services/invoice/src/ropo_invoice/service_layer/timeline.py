@@ -15,6 +15,9 @@ from ropo_platform.money import Money
 from ropo_invoice.domain import events
 from ropo_invoice.service_layer.ports import TimelineEntry, TimelineType
 
+#: ``letter_type`` of the reminder sent when a plan's instalment was missed.
+PLAN_REMINDER = "payment_plan_reminder"
+
 
 @singledispatch
 def timeline_entries(event: events.Event) -> list[TimelineEntry]:
@@ -118,3 +121,51 @@ def _refund_due(event: events.CreditNoteRefundDue) -> list[TimelineEntry]:
 @timeline_entries.register
 def _paid(event: events.InvoicePaid) -> list[TimelineEntry]:
     return _entry(event, TimelineType.PAID, event.paid_amount)
+
+
+@timeline_entries.register
+def _extended(event: events.DueDateExtended) -> list[TimelineEntry]:
+    return _entry(
+        event,
+        TimelineType.DUE_DATE_EXTENDED,
+        event.fee,
+        due_date=event.due_date.isoformat(),
+        previous_due_date=event.previous_due_date.isoformat(),
+    )
+
+
+@timeline_entries.register
+def _plan_created(event: events.PaymentPlanCreated) -> list[TimelineEntry]:
+    plan = event.plan
+    return _entry(
+        event,
+        TimelineType.PAYMENT_PLAN_CREATED,
+        plan.total_amount,
+        instalments=str(len(plan.instalments)),
+        first_due_date=plan.instalments[0].due_date.isoformat(),
+    )
+
+
+@timeline_entries.register
+def _instalment_missed(event: events.PaymentPlanInstalmentMissed) -> list[TimelineEntry]:
+    # The reminder is a letter to the person: pay the instalment before the plan ends.
+    last_day = event.cancel_on.toordinal() - 1
+    return _entry(
+        event,
+        TimelineType.LETTER_SENT,
+        event.open_amount,
+        letter_type=PLAN_REMINDER,
+        due_date=type(event.due_date).fromordinal(last_day).isoformat(),
+        instalment=str(event.instalment_number),
+    )
+
+
+@timeline_entries.register
+def _plan_cancelled(event: events.PaymentPlanCancelled) -> list[TimelineEntry]:
+    cause = "missed_instalment" if event.missed_instalment else "staff"
+    return _entry(event, TimelineType.PAYMENT_PLAN_CANCELLED, cause=cause, reason=event.reason)
+
+
+@timeline_entries.register
+def _plan_completed(event: events.PaymentPlanCompleted) -> list[TimelineEntry]:
+    return []  # the payment entry and, at the end, "paid" already tell the story

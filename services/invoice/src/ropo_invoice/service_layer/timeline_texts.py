@@ -77,6 +77,11 @@ _LETTERS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
         "invoice": ("Lasku", "Faktura", "Invoice"),
         "reminder": ("Maksumuistutus", "Betalningspåminnelse", "Payment reminder"),
         "payment_demand": ("Maksuvaatimus", "Betalningskrav", "Payment demand"),
+        "payment_plan_reminder": (
+            "Maksusuunnitelman erä erääntynyt",
+            "Betalningsplanens rat förfallen",
+            "Payment plan instalment overdue",
+        ),
         "payment_monitoring_letter": (
             "Maksuvalvontakirje",
             "Betalningsövervakningsbrev",
@@ -90,6 +95,21 @@ _PAY_BY = ("Maksettava viimeistään {date}", "Betalas senast {date}", "Pay by {
 _BOOKED = ("Kirjauspäivä {date}", "Bokföringsdag {date}", "Booked on {date}")
 _CREDIT_NOTE = ("Hyvityslasku {number}", "Kreditnota {number}", "Credit note {number}")
 _VALID_UNTIL = ("Voimassa {date} asti", "Gäller till och med {date}", "Valid until {date}")
+_INSTALMENTS = (
+    "{count} erää, ensimmäinen {date}",
+    "{count} rater, den första {date}",
+    "{count} instalments, the first on {date}",
+)
+_PLAN_CANCELLED: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "missed_instalment": (
+            "Erä jäi maksamatta; perintä jatkuu",
+            "En rat betalades inte; indrivningen fortsätter",
+            "An instalment was not paid; collection continues",
+        ),
+        "staff": ("Peruttu asiakaspalvelussa", "Annullerad av kundtjänst", "Cancelled by staff"),
+    }
+)
 _OPEN_ENDED = ("Voimassa toistaiseksi", "Gäller tills vidare", "Valid until further notice")
 # Why an authorization ended, by ``details["end"]`` (values of ``AuthorizationEnd``).
 _ENDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
@@ -147,6 +167,14 @@ def describe(entry: TimelineEntry, language: Language) -> tuple[str, str]:
     elif entry.type is TimelineType.AUTHORIZATION_REVOKED:
         if details.get("end") in _ENDS:
             description = _ENDS[details["end"]][index]
+    elif entry.type is TimelineType.PAYMENT_PLAN_CREATED and "instalments" in details:
+        description = _INSTALMENTS[index].format(
+            count=details["instalments"], date=_date(details["first_due_date"])
+        )
+    elif entry.type is TimelineType.PAYMENT_PLAN_CANCELLED and details.get("cause") in (
+        _PLAN_CANCELLED
+    ):
+        description = _PLAN_CANCELLED[details["cause"]][index]
     elif "credit_note" in details:
         description = _CREDIT_NOTE[index].format(number=details["credit_note"])
     elif "due_date" in details:
