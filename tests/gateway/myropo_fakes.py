@@ -26,7 +26,7 @@ from gateway_support import FakeClock
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.type import date_pb2
 from pydantic import SecretStr
-from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
+from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2, payment_time_pb2
 from ropo_gateway.app import create_app
 from ropo_gateway.audit.model import AuditEvent, AuditRecord
 from ropo_gateway.auth.model import Identity
@@ -37,7 +37,25 @@ from ropo_gateway.clients.authorization import (
     GranteeDetails,
     InvoiceAccess,
 )
-from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
+from ropo_gateway.clients.invoices import (
+    ExtensionOrder,
+    ExtensionResult,
+    InvoiceDocument,
+    InvoiceListQuery,
+    InvoicePage,
+    PlanOrder,
+    PlanResult,
+)
+from ropo_gateway.clients.payment_time import (
+    ExtensionOption,
+    InstalmentState,
+    InstalmentView,
+    PaymentTimeOptions,
+    PlanChoice,
+    PlanOption,
+    date_to_proto,
+    plan_view,
+)
 from ropo_gateway.clients.payments import (
     PaymentLine,
     PaymentOrder,
@@ -52,6 +70,7 @@ from ropo_gateway.myropo.deps import (
     get_authorization_source,
     get_invoice_source,
     get_payment_source,
+    get_payment_time_source,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
@@ -210,6 +229,13 @@ class FakeInvoices:
     lookup_calls: list[tuple[str, ...]] = field(default_factory=list)
     fail_with: UpstreamError | None = None
     events_fail_with: UpstreamError | None = None
+    #: *Maksuaika*: the options per invoice name (none: neither is available).
+    payment_time: dict[str, PaymentTimeOptions] = field(default_factory=dict)
+    options_calls: list[tuple[str, str]] = field(default_factory=list)
+    extension_orders: list[ExtensionOrder] = field(default_factory=list)
+    plan_orders: list[PlanOrder] = field(default_factory=list)
+    payment_time_fail_with: UpstreamError | None = None
+    _done_requests: dict[str, object] = field(default_factory=dict)
 
     def add(self, invoice: invoice_pb2.Invoice) -> invoice_pb2.Invoice:
         self.invoices[invoice.name] = invoice
@@ -319,6 +345,157 @@ class FakeInvoices:
             if invoice.myropo_id and invoice.myropo_id == compact:
                 return invoice
         raise UpstreamError("invoice", LOOKUP_MISS)
+
+    # ----------------------------------------------------------------- payment time
+
+    def _payment_time_check(self) -> None:
+        self._check()
+        if self.payment_time_fail_with is not None:
+            raise self.payment_time_fail_with
+
+    async def payment_time_options(self, invoice: str, language_code: str) -> PaymentTimeOptions:
+        self._payment_time_check()
+        self.options_calls.append((invoice, language_code))
+        if invoice not in self.invoices:
+            raise upstream(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        return self.payment_time.get(invoice, unavailable_options())
+
+    async def extend_due_date(self, order: ExtensionOrder) -> ExtensionResult:
+        self._payment_time_check()
+        self.extension_orders.append(order)
+        done = self._done_requests.get(order.request_id)
+        if isinstance(done, ExtensionResult):
+            return done
+        option = (await self.payment_time_options(order.invoice, "fi")).extension
+        if not option.available:
+            raise payment_time_error("ALREADY_EXTENDED")
+        if option.fee != order.accepted_fee:
+            raise payment_time_error("FEE_CHANGED")
+        invoice = self.invoices[order.invoice]
+        invoice.due_date.CopyFrom(date_to_proto(order.new_due_date))
+        invoice.due_date_extension_count += 1
+        result = ExtensionResult(invoice=invoice, fee=option.fee)
+        self._done_requests[order.request_id] = result
+        return result
+
+    async def create_payment_plan(self, order: PlanOrder) -> PlanResult:
+        self._payment_time_check()
+        self.plan_orders.append(order)
+        done = self._done_requests.get(order.request_id)
+        if isinstance(done, PlanResult):
+            return done
+        option = (await self.payment_time_options(order.invoice, "fi")).plan
+        choice = option.choice(order.instalment_count)
+        if not option.available or choice is None:
+            raise payment_time_error("ACTIVE_PAYMENT_PLAN")
+        if choice.fee != order.accepted_fee:
+            raise payment_time_error("FEE_CHANGED")
+        invoice = self.invoices[order.invoice]
+        invoice.payment_plan.CopyFrom(plan_message(f"{order.invoice}/paymentPlans/1", choice))
+        result = PlanResult(invoice=invoice, plan=plan_view(invoice.payment_plan))
+        self._done_requests[order.request_id] = result
+        return result
+
+
+def payment_time_error(reason: str) -> UpstreamError:
+    """A FAILED_PRECONDITION of ExtendDueDate / CreatePaymentPlan as the client raises it."""
+    return upstream(
+        grpc.StatusCode.FAILED_PRECONDITION,
+        reason.lower().replace("_", " "),
+        error_info=ErrorInfo(reason, "invoice.ropo"),
+    )
+
+
+def unavailable_options(
+    extension_message: str = "Eräpäivää on jo siirretty.",
+    plan_message_text: str = "Laskun avoin summa on liian pieni maksusuunnitelmaan.",
+) -> PaymentTimeOptions:
+    """Neither option is available, with the service's sentences."""
+    return PaymentTimeOptions(
+        extension=ExtensionOption(
+            available=False,
+            earliest_due_date=None,
+            latest_due_date=None,
+            fee=Money.zero("EUR"),
+            unavailable_reason="ALREADY_EXTENDED",
+            unavailable_message=extension_message,
+        ),
+        plan=PlanOption(
+            available=False,
+            choices=(),
+            unavailable_reason="AMOUNT_TOO_SMALL",
+            unavailable_message=plan_message_text,
+        ),
+    )
+
+
+def plan_choice(count: int, fee: str, total: str, first_due: date) -> PlanChoice:
+    """A choice of ``count`` monthly instalments summing exactly to ``total`` (the last one
+    absorbs the rounding)."""
+    amounts = Money(total, "EUR").split(count)
+    instalments = tuple(
+        InstalmentView(
+            number=index + 1,
+            due_date=date(
+                first_due.year + (first_due.month - 1 + index) // 12,
+                (first_due.month - 1 + index) % 12 + 1,
+                first_due.day,
+            ),
+            amount=amount,
+            paid_amount=Money.zero("EUR"),
+            state=InstalmentState.OPEN,
+        )
+        for index, amount in enumerate(amounts)
+    )
+    return PlanChoice(count, Money(fee, "EUR"), Money(total, "EUR"), instalments)
+
+
+def available_options(
+    *,
+    earliest: date = date(2025, 3, 6),
+    latest: date = date(2025, 4, 4),
+    extension_fee: str = "5.00",
+    choices: Sequence[PlanChoice] = (),
+) -> PaymentTimeOptions:
+    """Both options available (plan choices as given, or 2, 3 and 6 instalments)."""
+    offered = tuple(choices) or tuple(
+        plan_choice(count, "20.00", "1716.32", date(2025, 4, 5)) for count in (2, 3, 6)
+    )
+    return PaymentTimeOptions(
+        extension=ExtensionOption(
+            available=True,
+            earliest_due_date=earliest,
+            latest_due_date=latest,
+            fee=Money(extension_fee, "EUR"),
+            unavailable_reason="",
+            unavailable_message="",
+        ),
+        plan=PlanOption(
+            available=True, choices=offered, unavailable_reason="", unavailable_message=""
+        ),
+    )
+
+
+def plan_message(
+    name: str, choice: PlanChoice, state: int = payment_time_pb2.PaymentPlan.STATE_ACTIVE
+) -> payment_time_pb2.PaymentPlan:
+    """The ``PaymentPlan`` message the invoice service would store for ``choice``."""
+    return payment_time_pb2.PaymentPlan(
+        name=name,
+        state=state,  # type: ignore[arg-type]
+        instalments=[
+            payment_time_pb2.Instalment(
+                number=item.number,
+                due_date=date_to_proto(item.due_date) if item.due_date else None,
+                amount=money_to_proto(item.amount),
+                paid_amount=money_to_proto(item.paid_amount),
+                state=payment_time_pb2.Instalment.STATE_OPEN,
+            )
+            for item in choice.instalments
+        ],
+        fee=money_to_proto(choice.fee),
+        total_amount=money_to_proto(choice.total_amount),
+    )
 
 
 #: What each relation allows (the authorization service's rules, docs/access-control.md).
@@ -712,6 +889,7 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
     app = create_app(config, clock=clock)
     app.dependency_overrides[get_payment_source] = lambda: payments
     app.dependency_overrides[get_invoice_source] = lambda: invoices
+    app.dependency_overrides[get_payment_time_source] = lambda: invoices
     app.dependency_overrides[get_access_source] = lambda: access
     app.dependency_overrides[get_authorization_source] = lambda: access
     async with app.router.lifespan_context(app):

@@ -32,7 +32,7 @@ from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 from myropo_fakes import FakePayments
 from pydantic import SecretStr
-from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
+from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2, payment_time_pb2
 from ropo_gateway.app import create_app
 from ropo_gateway.audit.model import AuditRecord, Purpose
 from ropo_gateway.clients.authorization import (
@@ -42,12 +42,14 @@ from ropo_gateway.clients.authorization import (
     GranteeDetails,
 )
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
+from ropo_gateway.clients.payment_time import PaymentPlanView, plan_view
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
 from ropo_gateway.ropo_one.deps import (
     get_authorizations,
     get_cases,
     get_creditors,
+    get_payment_plans,
     get_payments,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
@@ -196,11 +198,25 @@ class FakeCases:
     leaked: list[invoice_pb2.Invoice] = field(default_factory=list)
     search_error: UpstreamError | None = None
     events_error: UpstreamError | None = None
+    #: ``CancelPaymentPlan`` calls: (request_id, plan name, actor, reason).
+    plan_cancels: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def add(self, invoice: invoice_pb2.Invoice) -> invoice_pb2.Invoice:
         self.invoices[invoice.name] = invoice
         self.events[invoice.name] = make_events(invoice)
         return invoice
+
+    async def cancel_payment_plan(
+        self, request_id: str, name: str, actor: str, reason: str
+    ) -> PaymentPlanView:
+        self.plan_cancels.append((request_id, name, actor, reason))
+        invoice = self.invoices.get(name.split("/paymentPlans/")[0])
+        if invoice is None or invoice.payment_plan.name != name:
+            raise upstream(grpc.StatusCode.NOT_FOUND)
+        if invoice.payment_plan.state != payment_time_pb2.PaymentPlan.STATE_ACTIVE:
+            raise upstream(grpc.StatusCode.FAILED_PRECONDITION)
+        invoice.payment_plan.state = payment_time_pb2.PaymentPlan.STATE_CANCELLED
+        return plan_view(invoice.payment_plan)
 
     async def get_invoice(self, name: str, language_code: str) -> invoice_pb2.Invoice:
         self.gets.append(name)
@@ -525,6 +541,7 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
     payments = FakePayments()
     app.dependency_overrides[get_payments] = lambda: payments
     app.dependency_overrides[get_cases] = lambda: cases
+    app.dependency_overrides[get_payment_plans] = lambda: cases
     app.dependency_overrides[get_creditors] = lambda: creditors
     app.dependency_overrides[get_authorizations] = lambda: authz
     async with app.router.lifespan_context(app):

@@ -40,6 +40,8 @@ from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import ApiError, UpstreamError, error_body
 from ropo_gateway.myropo.api import api as myropo_api
 from ropo_gateway.myropo.payment_routes import router as payment_router
+from ropo_gateway.myropo.payment_time_api import api as payment_time_api
+from ropo_gateway.myropo.payment_time_routes import router as payment_time_router
 from ropo_gateway.myropo.routes import router as myropo_router
 from ropo_gateway.runtime import Runtime, build_runtime
 from ropo_gateway.web import language, ops
@@ -197,7 +199,9 @@ def create_app(
     app.include_router(language.router)
     app.include_router(myropo_router)
     app.include_router(payment_router)
+    app.include_router(payment_time_router)
     app.include_router(myropo_api)
+    app.include_router(payment_time_api)
     app.include_router(ropo_one.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

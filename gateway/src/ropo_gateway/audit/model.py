@@ -34,6 +34,8 @@ class Purpose(StrEnum):
     CASE_SEARCH = "case_search"
     #: A staff user created or ended an authorization.
     AUTHORIZATION_ADMIN = "authorization_admin"
+    #: A staff user cancelled a payment plan.
+    PAYMENT_PLAN_ADMIN = "payment_plan_admin"
     #: An authorized person (delegate) read someone else's invoice.
     DELEGATE_VIEW = "delegate_view"
     #: Someone asked for an object they may not see or act on.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Final
 
 import grpc.aio
@@ -18,8 +19,19 @@ from ropo.invoice.v1 import (
     invoice_service_pb2,
     invoice_service_pb2_grpc,
 )
+from ropo_platform.money import Money
+from ropo_platform.money_proto import money_to_proto, optional_money_from_proto
 
 from ropo_gateway.clients.base import translate_errors
+from ropo_gateway.clients.payment_time import (
+    DEFAULT_CURRENCY,
+    PaymentPlanView,
+    PaymentTimeOptions,
+    date_to_proto,
+    extension_option,
+    plan_option,
+    plan_view,
+)
 
 PEER = "invoice"
 # ListInvoices accepts up to 1000 names; smaller batches keep each response small.
@@ -76,6 +88,47 @@ class InvoiceDocument:
     content: bytes
     filename: str
     original: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionOrder:
+    """What ``ExtendDueDate`` is asked for: the date and fee the person saw and accepted,
+    who asked (``persons/{key}``) and the idempotency key (a double submit reuses it)."""
+
+    request_id: str
+    invoice: str
+    new_due_date: date
+    accepted_fee: Money
+    actor: str
+    language_code: str = "fi"
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOrder:
+    """What ``CreatePaymentPlan`` is asked for (see ``ExtensionOrder``)."""
+
+    request_id: str
+    invoice: str
+    instalment_count: int
+    accepted_fee: Money
+    actor: str
+    language_code: str = "fi"
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionResult:
+    """The invoice with its new due date, and the fee charged."""
+
+    invoice: invoice_pb2.Invoice
+    fee: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """The invoice with the plan's fee in its ledger, and the plan made."""
+
+    invoice: invoice_pb2.Invoice
+    plan: PaymentPlanView
 
 
 class InvoiceClient:
@@ -234,3 +287,67 @@ class InvoiceClient:
             filename=response.filename,
             original=response.original,
         )
+
+    async def payment_time_options(self, invoice: str, language_code: str) -> PaymentTimeOptions:
+        """What the person may choose now for ``invoice``: *Eräpäivän siirto* and
+        *Maksusuunnitelma*, or why not (sentences in ``language_code``)."""
+        async with translate_errors(PEER):
+            response = await self._stub.GetPaymentTimeOptions(
+                invoice_service_pb2.GetPaymentTimeOptionsRequest(
+                    invoice=invoice, language_code=language_code
+                ),
+                timeout=self._timeout,
+            )
+        return PaymentTimeOptions(
+            extension=extension_option(response.due_date_extension),
+            plan=plan_option(response.payment_plan),
+        )
+
+    async def extend_due_date(self, order: ExtensionOrder) -> ExtensionResult:
+        """*Eräpäivän siirto*; ``FAILED_PRECONDITION`` (``FEE_CHANGED``, ...) when the terms
+        shown no longer hold. A retry with the same ``request_id`` returns the first answer."""
+        async with translate_errors(PEER):
+            response = await self._stub.ExtendDueDate(
+                invoice_service_pb2.ExtendDueDateRequest(
+                    request_id=order.request_id,
+                    invoice=order.invoice,
+                    new_due_date=date_to_proto(order.new_due_date),
+                    accepted_fee=money_to_proto(order.accepted_fee),
+                    actor=order.actor,
+                    language_code=order.language_code,
+                ),
+                timeout=self._timeout,
+            )
+        return ExtensionResult(
+            invoice=response.invoice,
+            fee=optional_money_from_proto(response, "fee") or Money.zero(DEFAULT_CURRENCY),
+        )
+
+    async def create_payment_plan(self, order: PlanOrder) -> PlanResult:
+        """*Maksusuunnitelma* with ``order.instalment_count`` instalments."""
+        async with translate_errors(PEER):
+            response = await self._stub.CreatePaymentPlan(
+                invoice_service_pb2.CreatePaymentPlanRequest(
+                    request_id=order.request_id,
+                    invoice=order.invoice,
+                    instalment_count=order.instalment_count,
+                    accepted_fee=money_to_proto(order.accepted_fee),
+                    actor=order.actor,
+                    language_code=order.language_code,
+                ),
+                timeout=self._timeout,
+            )
+        return PlanResult(invoice=response.invoice, plan=plan_view(response.payment_plan))
+
+    async def cancel_payment_plan(
+        self, request_id: str, name: str, actor: str, reason: str
+    ) -> PaymentPlanView:
+        """*Peru maksusuunnitelma* (staff): the plan ``name`` is cancelled, collection goes on."""
+        async with translate_errors(PEER):
+            response = await self._stub.CancelPaymentPlan(
+                invoice_service_pb2.CancelPaymentPlanRequest(
+                    request_id=request_id, name=name, actor=actor, reason=reason
+                ),
+                timeout=self._timeout,
+            )
+        return plan_view(response.payment_plan)

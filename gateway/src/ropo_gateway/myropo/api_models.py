@@ -16,6 +16,12 @@ from ropo_platform.money import Money as ExactMoney
 
 from ropo_gateway.auth.model import Identity
 from ropo_gateway.clients.authorization import AuthorizationView
+from ropo_gateway.clients.payment_time import (
+    InstalmentView,
+    PaymentPlanView,
+    PaymentTimeOptions,
+    PlanChoice,
+)
 from ropo_gateway.clients.payments import PaymentView
 from ropo_gateway.myropo.authorizations import MAX_NAME_LENGTH, MAX_NATIONAL_ID_LENGTH
 from ropo_gateway.myropo.dashboard import Dashboard, Tab
@@ -139,6 +145,52 @@ class InvoiceLine(BaseModel):
     gross_amount: Money | None
 
 
+class Instalment(BaseModel):
+    """One instalment of a payment plan (*Erä*)."""
+
+    number: int = Field(description="Position in the plan, from 1.")
+    due_date: date | None = Field(description="Due date of the instalment (Eräpäivä).")
+    amount: Money = Field(description="Amount due (Summa); the last absorbs the rounding.")
+    paid_amount: Money = Field(description="Part already paid (Maksettu).")
+    state: str = Field(description="OPEN, PAID or OVERDUE.")
+
+    @classmethod
+    def of(cls, item: InstalmentView) -> Instalment:
+        return cls(
+            number=item.number,
+            due_date=item.due_date,
+            amount=Money.of(item.amount),
+            paid_amount=Money.of(item.paid_amount),
+            state=item.state.value,
+        )
+
+
+class PaymentPlan(BaseModel):
+    """A payment plan (*Maksusuunnitelma*)."""
+
+    state: str = Field(description="ACTIVE, COMPLETED or CANCELLED.")
+    instalments: list[Instalment]
+    fee: Money = Field(description="Fee charged for the plan.")
+    total_amount: Money = Field(description="Open amount when made plus the fee.")
+    create_time: datetime | None
+    cancel_time: datetime | None
+
+    @classmethod
+    def of(cls, plan: PaymentPlanView) -> PaymentPlan:
+        return cls(
+            state=plan.state.value,
+            instalments=[Instalment.of(item) for item in plan.instalments],
+            fee=Money.of(plan.fee),
+            total_amount=Money.of(plan.total_amount),
+            create_time=plan.create_time,
+            cancel_time=plan.cancel_time,
+        )
+
+    @classmethod
+    def optional(cls, plan: PaymentPlanView | None) -> PaymentPlan | None:
+        return None if plan is None else cls.of(plan)
+
+
 class InvoiceDetail(InvoiceSummary):
     """One invoice with its ledger and rows (the invoice page)."""
 
@@ -155,6 +207,9 @@ class InvoiceDetail(InvoiceSummary):
     payee_bic: str
     has_original_document: bool = Field(description="The creditor sent an original image.")
     document_url: str = Field(description="Where the invoice image (PDF) is fetched.")
+    payment_plan: PaymentPlan | None = Field(
+        default=None, description="The invoice's payment plan, if it has or had one."
+    )
 
     @classmethod
     def from_view(cls, detail: DetailView, document_url: str) -> InvoiceDetail:
@@ -196,6 +251,7 @@ class InvoiceDetail(InvoiceSummary):
             payee_bic=detail.payee_bic,
             has_original_document=detail.has_original_document,
             document_url=document_url,
+            payment_plan=PaymentPlan.optional(detail.payment_plan),
         )
 
 
@@ -411,6 +467,112 @@ class PaymentResponse(BaseModel):
     """One payment."""
 
     payment: Payment
+
+
+class DueDateExtensionOption(BaseModel):
+    """*Eräpäivän siirto*: possible now (dates and fee) or, if not, why."""
+
+    available: bool
+    earliest_due_date: date | None = Field(description="Earliest new due date.")
+    latest_due_date: date | None = Field(description="Latest new due date.")
+    fee: Money = Field(description="Fee of the extension (zero: free of charge).")
+    unavailable_reason: str = Field(
+        description="Why not (ALREADY_EXTENDED, IN_DISPUTE, STAGE_NOT_ALLOWED, ...); empty "
+        "when available."
+    )
+    unavailable_message: str = Field(description="The reason as a sentence in the language.")
+
+
+class PaymentPlanChoice(BaseModel):
+    """One plan that may be chosen, exactly as it would be made."""
+
+    instalment_count: int
+    fee: Money
+    total_amount: Money = Field(description="Open amount plus fee; the instalments sum to it.")
+    instalments: list[Instalment]
+
+    @classmethod
+    def of(cls, choice: PlanChoice) -> PaymentPlanChoice:
+        return cls(
+            instalment_count=choice.instalment_count,
+            fee=Money.of(choice.fee),
+            total_amount=Money.of(choice.total_amount),
+            instalments=[Instalment.of(item) for item in choice.instalments],
+        )
+
+
+class PaymentPlanOption(BaseModel):
+    """*Maksusuunnitelma*: the choices now or, if none, why."""
+
+    available: bool
+    choices: list[PaymentPlanChoice]
+    unavailable_reason: str
+    unavailable_message: str
+
+
+class PaymentTimeOptionsResponse(BaseModel):
+    """What the person may choose now for the invoice's payment time."""
+
+    due_date_extension: DueDateExtensionOption
+    payment_plan: PaymentPlanOption
+
+    @classmethod
+    def of(cls, options: PaymentTimeOptions) -> PaymentTimeOptionsResponse:
+        ext, plan = options.extension, options.plan
+        return cls(
+            due_date_extension=DueDateExtensionOption(
+                available=ext.available,
+                earliest_due_date=ext.earliest_due_date,
+                latest_due_date=ext.latest_due_date,
+                fee=Money.of(ext.fee),
+                unavailable_reason=ext.unavailable_reason,
+                unavailable_message=ext.unavailable_message,
+            ),
+            payment_plan=PaymentPlanOption(
+                available=plan.available,
+                choices=[PaymentPlanChoice.of(item) for item in plan.choices],
+                unavailable_reason=plan.unavailable_reason,
+                unavailable_message=plan.unavailable_message,
+            ),
+        )
+
+
+class DueDateExtensionRequest(BaseModel):
+    """*Eräpäivän siirto*: the chosen date and the fee the person was shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_due_date: date = Field(description="Within the option's earliest and latest dates.")
+    accepted_fee: str = Field(
+        max_length=20,
+        description='The fee shown, as a decimal string ("5.00"); refused with FEE_CHANGED '
+        "when it would now differ.",
+    )
+    request_id: UUID = Field(description="Idempotency key (UUID4): a retry acts once.")
+
+
+class PaymentPlanRequest(BaseModel):
+    """*Maksusuunnitelma*: the chosen instalment count and the fee the person was shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instalment_count: int = Field(ge=1, le=120, description="One of the offered counts.")
+    accepted_fee: str = Field(max_length=20, description='The fee shown ("20.00").')
+    request_id: UUID = Field(description="Idempotency key (UUID4): a retry acts once.")
+
+
+class DueDateExtensionResponse(BaseModel):
+    """The invoice with its new due date, and the fee charged."""
+
+    invoice: InvoiceDetail
+    fee: Money
+
+
+class PaymentPlanResponse(BaseModel):
+    """The invoice with the plan's fee in its ledger, and the plan made."""
+
+    invoice: InvoiceDetail
+    payment_plan: PaymentPlan
 
 
 class ErrorStatus(BaseModel):

@@ -1,7 +1,8 @@
 """FastAPI dependencies of the MyRopo routes.
 
 The service clients are reached through ``get_invoice_source``,
-``get_access_source``, ``get_authorization_source`` and ``get_payment_source`` only, so
+``get_access_source``, ``get_authorization_source``, ``get_payment_source`` and
+``get_payment_time_source`` only, so
 tests swap them for fakes with ``app.dependency_overrides`` while sessions, the audit log
 and the rate limit stay real.
 """
@@ -20,6 +21,7 @@ from ropo_gateway.myropo.access import InvoiceAccessPolicy
 from ropo_gateway.myropo.authorizations import InvoiceAuthorizations
 from ropo_gateway.myropo.invoice_page import InvoiceReader
 from ropo_gateway.myropo.lookup import InvoiceLookup
+from ropo_gateway.myropo.payment_time import PaymentTime, PaymentTimeSource
 from ropo_gateway.myropo.payments import OnlinePayments, PaymentSource
 from ropo_gateway.myropo.ports import AccessSource, AuthorizationSource, InvoiceSource
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
@@ -48,7 +50,13 @@ def get_payment_source(runtime: RuntimeDep) -> PaymentSource:
     return runtime.payments
 
 
+def get_payment_time_source(runtime: RuntimeDep) -> PaymentTimeSource:
+    """The invoice service client (*Eräpäivän siirto*, *Maksusuunnitelma*)."""
+    return runtime.invoices
+
+
 InvoiceSourceDep = Annotated[InvoiceSource, Depends(get_invoice_source)]
+PaymentTimeSourceDep = Annotated[PaymentTimeSource, Depends(get_payment_time_source)]
 PaymentSourceDep = Annotated[PaymentSource, Depends(get_payment_source)]
 AccessSourceDep = Annotated[AccessSource, Depends(get_access_source)]
 AuthorizationSourceDep = Annotated[AuthorizationSource, Depends(get_authorization_source)]
@@ -136,3 +144,10 @@ def get_online_payments(
 
 
 OnlinePaymentsDep = Annotated[OnlinePayments, Depends(get_online_payments)]
+
+
+def get_payment_time(policy: AccessPolicyDep, source: PaymentTimeSourceDep) -> PaymentTime:
+    return PaymentTime(policy, source)
+
+
+PaymentTimeDep = Annotated[PaymentTime, Depends(get_payment_time)]

@@ -9,6 +9,8 @@ once on that invoice's page and then cleared.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -19,6 +21,8 @@ from ropo_gateway.config import GatewaySettings
 
 MAX_AGE_SECONDS: Final = 60
 _SEPARATOR: Final = "."
+#: What a detail may be: digits, letters and dashes only (no personal data, no separators).
+_DETAIL: Final = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
 class Notice(StrEnum):
@@ -26,6 +30,18 @@ class Notice(StrEnum):
 
     AUTHORIZATION_SAVED = "authorization_saved"
     AUTHORIZATION_REVOKED = "authorization_revoked"
+    #: *Eräpäivä siirretty*; details: the new due date (ISO) and the fee in minor units.
+    DUE_DATE_EXTENDED = "due_date_extended"
+    #: *Maksusuunnitelma tehty*.
+    PAYMENT_PLAN_CREATED = "payment_plan_created"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingNotice:
+    """A notice and its details (short tokens such as a date or an amount in cents)."""
+
+    notice: Notice
+    details: tuple[str, ...] = ()
 
 
 def notice_cookie_name(settings: GatewaySettings) -> str:
@@ -33,12 +49,19 @@ def notice_cookie_name(settings: GatewaySettings) -> str:
 
 
 def set_notice(
-    response: Response, settings: GatewaySettings, notice: Notice, invoice_id: str
+    response: Response,
+    settings: GatewaySettings,
+    notice: Notice,
+    invoice_id: str,
+    *details: str,
 ) -> None:
-    """Confirm ``notice`` on the next load of the page of ``invoice_id``."""
+    """Confirm ``notice`` on the next load of the page of ``invoice_id``; ``details`` are
+    short tokens the text needs (``[A-Za-z0-9-]`` only)."""
+    if not all(_DETAIL.match(item) for item in details):
+        raise ValueError("a notice detail must be a short token")
     response.set_cookie(
         notice_cookie_name(settings),
-        f"{notice.value}{_SEPARATOR}{invoice_id}",
+        _SEPARATOR.join((notice.value, invoice_id, *details)),
         max_age=MAX_AGE_SECONDS,
         path="/",
         secure=settings.cookie_secure,
@@ -49,12 +72,23 @@ def set_notice(
 
 def pending_notice(request: Request, settings: GatewaySettings, invoice_id: str) -> Notice | None:
     """The notice waiting for this invoice's page, if any (an unknown value is ignored)."""
+    pending = pending_notice_details(request, settings, invoice_id)
+    return pending.notice if pending is not None else None
+
+
+def pending_notice_details(
+    request: Request, settings: GatewaySettings, invoice_id: str
+) -> PendingNotice | None:
+    """The notice waiting for this invoice's page with its details, if any."""
     raw = request.cookies.get(notice_cookie_name(settings), "")
-    key, _, target = raw.partition(_SEPARATOR)
-    if target != invoice_id:
+    parts = raw.split(_SEPARATOR)
+    if len(parts) < 2 or parts[1] != invoice_id:
+        return None
+    key, details = parts[0], parts[2:]
+    if not all(_DETAIL.match(item) for item in details):
         return None
     try:
-        return Notice(key)
+        return PendingNotice(Notice(key), tuple(details))
     except ValueError:
         return None
 

@@ -41,6 +41,7 @@ from ropo_gateway.myropo.deps import (
     LanguageDep,
     OnlinePaymentsDep,
     PaymentSourceDep,
+    PaymentTimeDep,
 )
 from ropo_gateway.myropo.formatting import printed_reference
 from ropo_gateway.myropo.payments import (
@@ -131,6 +132,7 @@ async def pay_invoice(
     valtuutus: InvoiceAuthorizationsDep,
     payments: OnlinePaymentsDep,
     language: LanguageDep,
+    payment_time: PaymentTimeDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
@@ -156,6 +158,7 @@ async def pay_invoice(
         language,
         payment_problem=outcome,
         status=_problem_status(outcome),
+        payment_time=payment_time,
     )
 
 

@@ -9,6 +9,8 @@
   ``GET /laskut/{invoice_id}/lasku.pdf`` — *Avaa lasku*;
 - ``GET /laskut/{invoice_id}/maksa`` — *Maksa*: how to pay it now by bank transfer, and
   *Maksa verkkopankissa* (the PSP; ``payment_routes``);
+- *Maksuaika* (*Eräpäivän siirto*, *Maksusuunnitelma*) on the invoice page for people who
+  may manage its payment time; its forms are ``payment_time_routes``;
 - ``POST /laskut/{invoice_id}/valtuutukset`` — *Valtuutus*: authorize a person (CSRF);
 - ``POST /laskut/{invoice_id}/valtuutukset/{authorization_id}/peru`` — *Peru valtuutus*;
 - ``GET /hae-lasku`` and ``POST /hae-lasku`` — *Hae lasku* both ways (CSRF-protected);
@@ -54,6 +56,7 @@ from ropo_gateway.myropo.deps import (
     InvoiceReaderDep,
     InvoiceSourceDep,
     LanguageDep,
+    PaymentTimeDep,
     get_customer,
 )
 from ropo_gateway.myropo.invoice_page import InvoicePageData, InvoiceReader
@@ -63,7 +66,18 @@ from ropo_gateway.myropo.lookup import (
     details_query,
     myropo_id_query,
 )
-from ropo_gateway.myropo.notices import Notice, clear_notice, pending_notice, set_notice
+from ropo_gateway.myropo.notices import (
+    Notice,
+    clear_notice,
+    pending_notice_details,
+    set_notice,
+)
+from ropo_gateway.myropo.payment_time import PaymentTime, PaymentTimeSection
+from ropo_gateway.myropo.payment_time_views import (
+    ExtensionForm,
+    payment_time_notice,
+    payment_time_paths,
+)
 from ropo_gateway.myropo.payments import payable_row
 from ropo_gateway.myropo.ports import InvoiceSource
 from ropo_gateway.myropo.responses import pdf_response
@@ -217,9 +231,16 @@ def _invoice_response(
     status: int = 200,
     may_pay_online: bool = False,
     payment_problem: str = "",
+    payment_time: PaymentTimeSection | None = None,
+    payment_time_problem: str = "",
 ) -> Response:
     detail = data.detail
-    notice = pending_notice(request, runtime.settings, detail.row.id) if status == 200 else None
+    pending = (
+        pending_notice_details(request, runtime.settings, detail.row.id) if status == 200 else None
+    )
+    # A payment-time notice is shown in its own section; the others in *Valtuutus*.
+    time_notice = payment_time_notice(request, pending)
+    notice = pending.notice if pending is not None and not time_notice else None
     base = invoice_path(detail.row.id)
     response = render(
         request,
@@ -240,8 +261,13 @@ def _invoice_response(
         revoke_url=lambda authorization: f"{base}/valtuutukset/{authorization.id}/peru",
         revocable=lambda authorization: revocable(authorization, data.access),
         notice=notice,
+        payment_time=payment_time,
+        payment_time_problem=payment_time_problem,
+        payment_time_notice=time_notice,
+        payment_time_paths=payment_time_paths(detail.row.id),
+        extension_form=ExtensionForm.of(payment_time),
     )
-    if notice is not None:
+    if pending is not None:
         clear_notice(response, runtime.settings)
     return response
 
@@ -263,9 +289,17 @@ async def _render_invoice(
     form: AuthorizationForm | None = None,
     status: int = 200,
     payment_problem: str = "",
+    payment_time: PaymentTime | None = None,
+    payment_time_problem: str = "",
 ) -> Response:
     data = await reader.page(customer.subject, invoice_id, language)
     section = await valtuutus.section(data.access, archived=data.detail.row.archived)
+    # *Maksuaika* for those who may manage it, while something is open.
+    time_section = (
+        await payment_time.section(data.access, language)
+        if payment_time is not None and not data.detail.row.archived
+        else None
+    )
     # *Maksa verkkopankissa* only where it can work: something to pay and ACTION_PAY.
     may_pay_online = payable_row(data.detail.row) and await reader.policy.permits(
         data.access, Action.PAY
@@ -280,6 +314,8 @@ async def _render_invoice(
         status=status,
         may_pay_online=may_pay_online,
         payment_problem=payment_problem,
+        payment_time=time_section,
+        payment_time_problem=payment_time_problem,
     )
 
 
@@ -292,10 +328,13 @@ async def render_invoice_page(
     invoice_id: str,
     language: str,
     *,
-    payment_problem: str,
     status: int,
+    payment_problem: str = "",
+    payment_time: PaymentTime | None = None,
+    payment_time_problem: str = "",
 ) -> Response:
-    """The invoice page again, saying why a payment did not start."""
+    """The invoice page again, saying why a payment or a payment-time request did not go
+    through."""
     return await _render_invoice(
         request,
         runtime,
@@ -306,6 +345,8 @@ async def render_invoice_page(
         language,
         status=status,
         payment_problem=payment_problem,
+        payment_time=payment_time,
+        payment_time_problem=payment_time_problem,
     )
 
 
@@ -318,9 +359,17 @@ async def invoice_page(
     reader: InvoiceReaderDep,
     valtuutus: InvoiceAuthorizationsDep,
     language: LanguageDep,
+    payment_time: PaymentTimeDep,
 ) -> Response:
     return await _render_invoice(
-        request, runtime, customer, reader, valtuutus, invoice_id, language
+        request,
+        runtime,
+        customer,
+        reader,
+        valtuutus,
+        invoice_id,
+        language,
+        payment_time=payment_time,
     )
 
 
@@ -367,6 +416,7 @@ async def authorization_submit(
     reader: InvoiceReaderDep,
     valtuutus: InvoiceAuthorizationsDep,
     language: LanguageDep,
+    payment_time: PaymentTimeDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     name: Annotated[str | None, Form()] = None,
     national_id: Annotated[str | None, Form()] = None,
@@ -392,6 +442,7 @@ async def authorization_submit(
             language,
             form=form,
             status=400,
+            payment_time=payment_time,
         )
     except AuthorizationConflict as conflict:
         form = AuthorizationForm(problem=conflict.reason, values=typed)
@@ -405,6 +456,7 @@ async def authorization_submit(
             language,
             form=form,
             status=409,
+            payment_time=payment_time,
         )
     response = RedirectResponse(invoice_path(access.id), status_code=303)
     set_notice(response, runtime.settings, Notice.AUTHORIZATION_SAVED, access.id)
@@ -421,6 +473,7 @@ async def authorization_revoke(
     reader: InvoiceReaderDep,
     valtuutus: InvoiceAuthorizationsDep,
     language: LanguageDep,
+    payment_time: PaymentTimeDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
 ) -> Response:
     if not csrf_valid(customer.session, csrf_token):
@@ -442,6 +495,7 @@ async def authorization_revoke(
             language,
             form=form,
             status=409,
+            payment_time=payment_time,
         )
     response = RedirectResponse(invoice_path(access.id), status_code=303)
     set_notice(response, runtime.settings, Notice.AUTHORIZATION_REVOKED, access.id)

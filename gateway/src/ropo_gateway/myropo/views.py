@@ -16,6 +16,7 @@ from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2
 from ropo_platform.money import Money
 from ropo_platform.money_proto import optional_money_from_proto
 
+from ropo_gateway.clients.payment_time import PaymentPlanView, plan_view
 from ropo_gateway.myropo.formatting import printed_case_number, printed_iban, printed_reference
 
 INVOICES_PREFIX: Final = "invoices/"
@@ -159,6 +160,8 @@ class InvoiceDetail:
     has_original_document: bool
     #: The debtor by pseudonym (``persons/{key}``): for the audit log, never shown.
     debtor_party: str = ""
+    #: The invoice's payment plan (*Maksusuunnitelma*), if it has or had one.
+    payment_plan: PaymentPlanView | None = None
 
     @property
     def case_number_printed(self) -> str:
@@ -218,6 +221,7 @@ def detail_from_invoice(invoice: invoice_pb2.Invoice, access: str) -> InvoiceDet
         payee_bic=invoice.payee_bic,
         has_original_document=invoice.has_original_document,
         debtor_party=invoice.debtor.party,
+        payment_plan=plan_view(invoice.payment_plan) if invoice.HasField("payment_plan") else None,
     )
 
 

@@ -77,3 +77,22 @@ def authorization_admin(
         data_subject=data_subject,
         reason=reason,
     )
+
+
+PLAN_CANCELLED: Final = "PAYMENT_PLAN_CANCELLED"
+
+
+def payment_plan_admin(
+    identity: StaffIdentity, plan: str, data_subject: str, channel: Channel
+) -> AuditEvent:
+    """``identity`` cancelled the payment plan ``plan`` of ``data_subject``'s invoice (the
+    free-text reason is not recorded here: it goes to the invoice's timeline)."""
+    return AuditEvent(
+        actor=identity.subject,
+        resource=plan,
+        purpose=Purpose.PAYMENT_PLAN_ADMIN,
+        outcome=Outcome.ALLOWED,
+        channel=channel,
+        data_subject=data_subject,
+        reason=PLAN_CANCELLED,
+    )

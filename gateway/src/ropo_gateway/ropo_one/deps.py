@@ -1,7 +1,8 @@
 """Request-scoped access to the staff session, the invoice and authorization services and the
 audit log (FastAPI dependencies).
 
-Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations`` and ``get_payments`` through
+Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations``, ``get_payments`` and
+``get_payment_plans`` through
 ``app.dependency_overrides``; the audit log is the real one on the test database.
 """
 
@@ -23,6 +24,7 @@ from ropo_gateway.ropo_one.ports import (
     CaseSource,
     CreditorDirectory,
     PaymentLedger,
+    PaymentPlans,
 )
 from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.deps import RuntimeDep
@@ -73,7 +75,13 @@ def get_payments(runtime: RuntimeDep) -> PaymentLedger:
     return runtime.payments
 
 
+def get_payment_plans(runtime: RuntimeDep) -> PaymentPlans:
+    """Cancelling payment plans (the shared invoice client)."""
+    return runtime.invoices
+
+
 CasesDep = Annotated[CaseSource, Depends(get_cases)]
+PaymentPlansDep = Annotated[PaymentPlans, Depends(get_payment_plans)]
 PaymentsDep = Annotated[PaymentLedger, Depends(get_payments)]
 CreditorsDep = Annotated[CreditorDirectory, Depends(get_creditors)]
 

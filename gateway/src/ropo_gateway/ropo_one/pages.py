@@ -61,11 +61,13 @@ from ropo_gateway.ropo_one.deps import (
     AuthorizationsDep,
     CasesDep,
     PageGuardDep,
+    PaymentPlansDep,
     PaymentsDep,
     StaffSessionDep,
     staff_token,
 )
 from ropo_gateway.ropo_one.login import HOME_PATH
+from ropo_gateway.ropo_one.payment_plans import PlanRefused, active_plan, cancel_plan
 from ropo_gateway.ropo_one.payments import case_payments
 from ropo_gateway.ropo_one.ports import CaseSource, PaymentLedger
 from ropo_gateway.ropo_one.rendering import error_page, render, render_error, staff_translator
@@ -80,6 +82,7 @@ _log = get_logger("ropo_gateway.ropo_one")
 CASE_PATH: Final = "/ropo-one/tapaukset/{invoice_id}"
 CONTINUOUS_PATH: Final = CASE_PATH + "/jatkuvat-valtuutukset"
 REVOKE_PATH: Final = CASE_PATH + "/valtuutukset/{authorization_id}/peru"
+PLAN_CANCEL_PATH: Final = CASE_PATH + "/maksusuunnitelma/peru"
 #: Text fields of the search form and the criterion each one fills.
 FORM_FIELDS: Final = {
     "q": "query",
@@ -337,6 +340,7 @@ async def _case_page(
     status_code: int = 200,
     form: ContinuousForm | None = None,
     notice: str = "",
+    plan_notice: str = "",
 ) -> Response:
     """The case page of an allowed read, recorded as one case view."""
     language = staff_translator(request).language
@@ -360,6 +364,13 @@ async def _case_page(
         notice=notice,
         new_request_id=new_request_id,
         payments=payment_rows,
+        plan_notice=plan_notice,
+        # *Peru maksusuunnitelma*: agents and supervisors, while the plan is in force.
+        plan_cancel_url=(
+            PLAN_CANCEL_PATH.format(invoice_id=case.name.removeprefix("invoices/"))
+            if staff_admin and active_plan(case) is not None
+            else ""
+        ),
     )
 
 
@@ -491,3 +502,65 @@ async def revoke_authorization(
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
     return RedirectResponse(_case_url(case), status_code=303)
+
+
+@router.post(PLAN_CANCEL_PATH)
+async def cancel_payment_plan(
+    request: Request,
+    invoice_id: str,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
+    authorizations: AuthorizationsDep,
+    payments: PaymentsDep,
+    plans: PaymentPlansDep,
+    csrf_token: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    """*Peru maksusuunnitelma*: the case's plan ends, collection goes on; the case page again
+    with a notice. Agents and supervisors only (``ACTION_ADMINISTER``)."""
+    if session is None:
+        return render_error(request, "login", 401, session=None, offer_login=True)
+    if not csrf_valid(session, csrf_token):
+        return _refused_csrf(request, session, PLAN_CANCEL_PATH)
+    language = staff_translator(request).language
+    admin = AuthorizationAdmin(guard, authorizations)
+    try:
+        case = await guard.open(session.identity, invoice_id, language, Action.ADMINISTER)
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    try:
+        await cancel_plan(
+            guard, plans, session.identity, case, reason, _idempotency_key(request_id)
+        )
+    except PlanRefused as refused:
+        return await _case_page(
+            request,
+            session,
+            guard,
+            cases,
+            admin,
+            case,
+            payments,
+            status_code=400 if refused.code != "not_active" else 409,
+            plan_notice=f"one.plan.problem.{refused.code}",
+        )
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    try:
+        # The page shows the plan as it is now: cancelled.
+        fresh = await cases.get_invoice(case.name, language)
+    except UpstreamError as error:
+        return error_page(request, error, session)
+    updated = OpenCase(fresh, case.decision)
+    return await _case_page(
+        request,
+        session,
+        guard,
+        cases,
+        admin,
+        updated,
+        payments,
+        plan_notice="one.plan.cancelled",
+    )

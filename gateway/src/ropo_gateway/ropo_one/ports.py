@@ -16,6 +16,7 @@ from ropo_gateway.clients.authorization import (
     GranteeDetails,
 )
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
+from ropo_gateway.clients.payment_time import PaymentPlanView
 from ropo_gateway.clients.payments import PaymentView
 
 
@@ -77,6 +78,14 @@ class Authorizations(AccessChecker, Protocol):
         request_id: str,
         conversation: str = ...,
     ) -> AuthorizationView: ...
+
+
+class PaymentPlans(Protocol):
+    """Cancelling a payment plan (``InvoiceClient.cancel_payment_plan``)."""
+
+    async def cancel_payment_plan(
+        self, request_id: str, name: str, actor: str, reason: str
+    ) -> PaymentPlanView: ...
 
 
 class PaymentLedger(Protocol):

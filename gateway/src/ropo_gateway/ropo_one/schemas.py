@@ -14,6 +14,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 from ropo_platform.money import Money
 
+from ropo_gateway.clients.payment_time import InstalmentView, PaymentPlanView
 from ropo_gateway.ropo_one.authorizations import MAX_NATIONAL_ID_LENGTH, AuthorizationRow
 from ropo_gateway.ropo_one.payments import CasePayment
 from ropo_gateway.ropo_one.views import CaseRow, CaseView, LedgerRow, TimelineRow
@@ -168,6 +169,50 @@ class CasePaymentOut(_Out):
         )
 
 
+class InstalmentOut(_Out):
+    """One instalment of a payment plan (erä)."""
+
+    number: int
+    due_date: dt.date | None
+    amount: MoneyOut
+    paid_amount: MoneyOut
+    state: str = Field(description="OPEN, PAID or OVERDUE.")
+
+    @classmethod
+    def of(cls, item: InstalmentView) -> InstalmentOut:
+        return cls(
+            number=item.number,
+            due_date=item.due_date,
+            amount=MoneyOut.of(item.amount),
+            paid_amount=MoneyOut.of(item.paid_amount),
+            state=item.state.value,
+        )
+
+
+class PaymentPlanOut(_Out):
+    """The case's payment plan (maksusuunnitelma)."""
+
+    name: str = Field(description="'invoices/{invoice}/paymentPlans/{plan}'.")
+    state: str = Field(description="ACTIVE, COMPLETED or CANCELLED.")
+    fee: MoneyOut
+    total_amount: MoneyOut
+    instalments: list[InstalmentOut]
+    create_time: dt.datetime | None
+    cancel_time: dt.datetime | None
+
+    @classmethod
+    def of(cls, plan: PaymentPlanView) -> PaymentPlanOut:
+        return cls(
+            name=plan.name,
+            state=plan.state.value,
+            fee=MoneyOut.of(plan.fee),
+            total_amount=MoneyOut.of(plan.total_amount),
+            instalments=[InstalmentOut.of(item) for item in plan.instalments],
+            create_time=plan.create_time,
+            cancel_time=plan.cancel_time,
+        )
+
+
 class CaseOut(_Out):
     """A case as shown on the Ropo One case page."""
 
@@ -196,6 +241,9 @@ class CaseOut(_Out):
         default=None,
         description="The PSP payments covering the invoice, newest first; null when the "
         "payment service could not be reached.",
+    )
+    payment_plan: PaymentPlanOut | None = Field(
+        default=None, description="The invoice's payment plan, if it has or had one."
     )
 
     @classmethod
@@ -227,6 +275,9 @@ class CaseOut(_Out):
             paid_time=case.paid_time,
             ledger_components=[LedgerComponentOut.of(row) for row in case.ledger],
             payments=None if payments is None else [CasePaymentOut.of(row) for row in payments],
+            payment_plan=None
+            if case.payment_plan is None
+            else PaymentPlanOut.of(case.payment_plan),
         )
 
 

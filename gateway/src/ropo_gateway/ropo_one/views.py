@@ -22,6 +22,7 @@ from ropo_platform.money_proto import optional_money_from_proto
 from stdnum.exceptions import ValidationError
 from stdnum.fi import ytunnus
 
+from ropo_gateway.clients.payment_time import PaymentPlanView, plan_view
 from ropo_gateway.ropo_one.access import INVOICES_PREFIX
 
 DEFAULT_CURRENCY: Final = "EUR"
@@ -181,6 +182,8 @@ class CaseView:
     paid_time: datetime | None
     ledger: list[LedgerRow] = field(default_factory=list)
     timeline: list[TimelineRow] = field(default_factory=list)
+    #: The invoice's payment plan (*Maksusuunnitelma*), if it has or had one.
+    payment_plan: PaymentPlanView | None = None
 
 
 def _ledger_row(component: invoice_pb2.LedgerComponent, currency: str) -> LedgerRow:
@@ -241,4 +244,5 @@ def case_from_invoice(
         paid_time=_time(invoice, "paid_time"),
         ledger=[_ledger_row(component, currency) for component in invoice.ledger_components],
         timeline=[timeline_row(event) for event in events],
+        payment_plan=plan_view(invoice.payment_plan) if invoice.HasField("payment_plan") else None,
     )
