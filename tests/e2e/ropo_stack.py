@@ -229,18 +229,23 @@ class Stack:
 
     # ------------------------------------------------------------------ payments
 
-    async def import_fresh_invoice(self, person_id: str) -> invoice_pb2.Invoice:
-        """A new open invoice of ``person_id`` (a demo invoice with a number and reference
-        no other test uses), imported and visible to the person and the payment service:
-        tests that pay something never touch another test's invoices."""
-        template = demo_invoices_of(person_id)[0]
+    async def import_fresh_invoice(
+        self, person_id: str, *, due_in_days: int = 14
+    ) -> invoice_pb2.Invoice:
+        """A new open invoice of ``person_id`` (the largest of the person's demo invoices with
+        a number and reference no other test uses, due in ``due_in_days`` days; negative: overdue),
+        imported and visible to the person and the payment service: tests that pay or
+        reschedule something never touch another test's invoices."""
+        invoices = [demo for demo in demo_invoices_of(person_id) if not demo.is_credit_note]
+        template = max(invoices, key=lambda demo: demo.amount_due)
         number = 90_000_000 + next(_fresh_numbers) * 100 + (uuid.uuid4().int % 100)
         demo = dataclasses.replace(
             template,
             number=str(number),
             reference=national_reference(str(number)),
             reference_kind="national",
-            due_date=date.today() + timedelta(days=14),
+            invoice_date=min(template.invoice_date, date.today() + timedelta(days=due_in_days)),
+            due_date=date.today() + timedelta(days=due_in_days),
         )
         invoice = await self.import_finvoice(finvoice_xml(demo))
         await self.wait_until_accessible(person_subject(person_id), invoice.name)

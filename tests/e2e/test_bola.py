@@ -21,6 +21,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from html import unescape
 from typing import Any
 from urllib.parse import quote
@@ -153,8 +154,14 @@ def body_for(route: ObjectRoute, csrf: str) -> dict[str, Any]:
             values[name] = grantee.hetu
         elif "name" in lowered:
             values[name] = grantee.name
+        elif "due_date" in lowered:
+            values[name] = (date.today() + timedelta(days=7)).isoformat()
         elif "date" in lowered or "conversation" in lowered:
             continue
+        elif "fee" in lowered:
+            values[name] = "0.00"
+        elif "count" in lowered:
+            values[name] = 3 if route.json_body else "3"
         elif "creditor" in lowered or lowered.endswith("_only"):
             values[name] = False if route.json_body else ""
         else:
