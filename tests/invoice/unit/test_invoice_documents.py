@@ -28,6 +28,7 @@ from ropo_invoice.adapters.documents import (
     render_invoice_pdf,
     render_letter_pdf,
 )
+from ropo_invoice.adapters.documents.model import AGREED_DATE_KINDS
 from ropo_invoice.adapters.documents.texts import labels_for
 from ropo_invoice.adapters.documents.transfer_form import BARCODE_HEIGHT
 from ropo_platform.money import Money
@@ -489,7 +490,7 @@ def test_pathologically_long_texts_are_cut_instead_of_failing_the_layout() -> No
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("kind", list(LetterKind))
+@pytest.mark.parametrize("kind", [kind for kind in LetterKind if kind not in AGREED_DATE_KINDS])
 def test_letter_has_its_title_amounts_pay_by_date_and_payment_form(
     language: str, kind: LetterKind
 ) -> None:

@@ -158,5 +158,5 @@ def bootstrap(
         collection,
         outbox,
         migrations_dir(settings.migrations_dir),
-        PaymentTimeHandlers(unit_of_work, clock),
+        PaymentTimeHandlers(unit_of_work, clock, renderer),
     )

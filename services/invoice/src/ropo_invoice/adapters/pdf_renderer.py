@@ -25,6 +25,10 @@ from ropo_invoice.adapters.documents import (
     render_invoice_pdf,
     render_letter_pdf,
 )
+from ropo_invoice.adapters.payment_time_letters import (
+    is_payment_time_letter,
+    payment_time_parts,
+)
 from ropo_invoice.domain.barcode import virtual_bank_barcode
 from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.ledger import ComponentType, component_label
@@ -119,18 +123,32 @@ def invoice_document(invoice: Invoice, language: Language) -> InvoiceDocument:
 
 
 def letter_document(invoice: Invoice, letter: Letter) -> LetterDocument:
-    """What a letter shows: every open component and how they were calculated."""
+    """What a letter shows: every open component and how they were calculated.
+
+    Payment-time letters show the extension's new date and fee, the plan's schedule
+    or the missed instalment instead (``payment_time_letters``).
+    """
     language = invoice.debtor.language
     items = tuple(
         AmountRow(component_label(component.type, language), component.open_amount)
         for component in invoice.ledger.components
         if component.open_amount.is_positive()
     )
+    kind, intro, explanation = LetterKind(letter.type.value), "", ""
+    barcode_wanted = True
+    if is_payment_time_letter(letter):
+        parts = payment_time_parts(invoice, letter)
+        kind, intro = parts.kind, parts.intro
+        if parts.rows is not None:
+            # An instalment or a schedule is not the open total: no barcode for it.
+            items, barcode_wanted = parts.rows, False
+    else:
+        margin = "7" if invoice.debtor.kind is DebtorKind.PERSON else "8"
+        explanation = _EXPLANATION[language].format(margin=margin)
     total = Money.sum((item.amount for item in items), invoice.currency)
-    margin = "7" if invoice.debtor.kind is DebtorKind.PERSON else "8"
     return LetterDocument(
         language=language.value,
-        kind=LetterKind(letter.type.value),
+        kind=kind,
         letter_date=letter.issued_on,
         pay_by_date=letter.due_date,
         sequence_number=letter.sequence,
@@ -144,8 +162,9 @@ def letter_document(invoice: Invoice, letter: Letter) -> LetterDocument:
         myropo_id=invoice.myropo_id.printed,
         items=items,
         total_to_pay=total,
-        explanation=_EXPLANATION[language].format(margin=margin),
-        barcode=_barcode(invoice, total, letter.due_date),
+        explanation=explanation,
+        barcode=_barcode(invoice, total, letter.due_date) if barcode_wanted else "",
+        intro=intro,
     )
 
 

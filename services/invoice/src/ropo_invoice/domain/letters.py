@@ -24,9 +24,16 @@ class LetterType(StrEnum):
     REMINDER = "reminder"
     PAYMENT_DEMAND = "payment_demand"
     PAYMENT_MONITORING_LETTER = "payment_monitoring_letter"
+    #: Confirms a due-date extension or a payment plan (its new date, fee, schedule).
+    PAYMENT_TIME_CONFIRMATION = "payment_time_confirmation"
+    #: Reminds of a missed plan instalment. Its own type, not ``REMINDER``: a reminder
+    #: counts for the collection letters' spacing, sequence and pay-by date, which a
+    #: free plan reminder must not change (shown as a reminder to the person).
+    PAYMENT_PLAN_REMINDER = "payment_plan_reminder"
 
 
 #: Letters of voluntary collection: the spacing rule counts from the latest of these.
+#: Payment-time letters are free and never count for spacing, sequence or cost caps.
 COLLECTION_LETTER_TYPES = frozenset({LetterType.REMINDER, LetterType.PAYMENT_DEMAND})
 
 
@@ -61,6 +68,11 @@ class Letter:
                 raise InvalidValue("a letter's fee cannot be negative")
             if self.fee.currency != self.open_amount.currency:
                 raise InvalidValue("a letter's amounts must share one currency")
+
+    @property
+    def is_collection_letter(self) -> bool:
+        """True for a reminder or payment demand (the letters the collection rules count)."""
+        return self.type in COLLECTION_LETTER_TYPES
 
     @property
     def is_chargeable(self) -> bool:

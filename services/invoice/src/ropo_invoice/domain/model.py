@@ -68,7 +68,7 @@ from ropo_invoice.domain.ledger import (
     Ledger,
     allocation_order_for,
 )
-from ropo_invoice.domain.letters import COLLECTION_LETTER_TYPES, Letter
+from ropo_invoice.domain.letters import COLLECTION_LETTER_TYPES, Letter, LetterType
 from ropo_invoice.domain.party import Debtor, Language
 from ropo_invoice.domain.payment_plan import PaymentPlan, PlanState
 from ropo_invoice.domain.payment_time import extension_option, plan_option
@@ -651,6 +651,9 @@ class Invoice:
         previous, self.due_date = self.pay_by_date, new_due_date
         self.due_date_extension_count += 1
         self.updated_at = now
+        self._send_payment_time_letter(
+            LetterType.PAYMENT_TIME_CONFIRMATION, today, new_due_date, option.fee
+        )
         self.events.append(
             DueDateExtended(
                 invoice_id=self.id,
@@ -704,6 +707,9 @@ class Invoice:
         )
         self.payment_plans = (*self.payment_plans, plan)
         self.updated_at = now
+        self._send_payment_time_letter(
+            LetterType.PAYMENT_TIME_CONFIRMATION, today, plan.instalments[0].due_date, plan.fee
+        )
         self.events.append(
             PaymentPlanCreated(invoice_id=self.id, occurred_at=now, plan=replace(plan), actor=actor)
         )
@@ -763,6 +769,15 @@ class Invoice:
             return False
         plan.mark_overdue(missed.number)
         self.updated_at = now
+        # Free, and pay-by the last day before the plan would be cancelled (the
+        # timeline's entry shows the same date); the overdue flag keeps it to one letter.
+        self._send_payment_time_letter(
+            LetterType.PAYMENT_PLAN_REMINDER,
+            today,
+            cancel_on - timedelta(days=1),
+            None,
+            missed.open_amount,
+        )
         self.events.append(
             PaymentPlanInstalmentMissed(
                 invoice_id=self.id,
@@ -775,6 +790,33 @@ class Invoice:
             )
         )
         return True
+
+    def _send_payment_time_letter(
+        self,
+        letter_type: LetterType,
+        today: date,
+        pay_by: date,
+        fee: Money | None,
+        open_amount: Money | None = None,
+    ) -> Letter:
+        """Keep a payment-time letter with the case (rendered by the service layer).
+
+        It is not a collection letter (``COLLECTION_LETTER_TYPES``): it never moves
+        the spacing, the sequence or the pay-by date of reminders and demands, and
+        its fee (already charged as the extension or plan fee) is not a letter fee.
+        """
+        sequence = 1 + sum(1 for letter in self.letters if letter.type is letter_type)
+        letter = Letter(
+            id=new_id(),
+            type=letter_type,
+            issued_on=today,
+            due_date=max(pay_by, today),
+            fee=fee,
+            open_amount=self.ledger.open_amount if open_amount is None else open_amount,
+            sequence=sequence,
+        )
+        self.letters = (*self.letters, letter)
+        return letter
 
     def _allocate_to_plan(self, applied: Money, now: datetime) -> None:
         plan = self.active_plan

@@ -14,28 +14,22 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
 
 from ropo_platform.errors import DomainError
 from ropo_platform.logging import get_logger
 
 from ropo_invoice.domain.interest import ReferenceRateTable
-from ropo_invoice.domain.letters import Letter
-from ropo_invoice.domain.model import Invoice
 from ropo_invoice.domain.policy import CollectionPolicy
-from ropo_invoice.service_layer.ports import Conflict, DocumentKind, StoredDocument
+from ropo_invoice.service_layer.letter_delivery import (
+    LetterRenderer,
+    keep_new_letters,
+    letter_ids,
+)
+from ropo_invoice.service_layer.ports import Conflict
 from ropo_invoice.service_layer.unit_of_work import UnitOfWorkFactory
 
 _log = get_logger(__name__)
 PDF = "application/pdf"
-
-
-class LetterRenderer(Protocol):
-    """Port: draws a letter (an adapter implements it with a PDF library)."""
-
-    def render_letter(self, invoice: Invoice, letter: Letter) -> bytes:
-        """The letter as a PDF in the debtor's language."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +89,7 @@ class CollectionRun:
             if invoice is None or not invoice.is_open:
                 return 0, 0
             # Interest runs through yesterday: today is not over yet.
+            before = letter_ids(invoice)
             charged = invoice.accrue_interest(today - timedelta(days=1), self.rates, now)
             if invoice.active_plan is not None:
                 # A missed instalment: a reminder first, cancellation after the grace
@@ -102,18 +97,8 @@ class CollectionRun:
                 payment_time = await uow.creditors.payment_time_policy(invoice.creditor_id)
                 invoice.follow_payment_plan(today, payment_time.grace_days, now)
             letter = invoice.progress_collection(today, self.policy(invoice.creditor_id), now)
-            if letter is not None:
-                content = await asyncio.to_thread(self.renderer.render_letter, invoice, letter)
-                uow.documents.add(
-                    StoredDocument(
-                        invoice_id=invoice.id,
-                        kind=DocumentKind.LETTER,
-                        media_type=PDF,
-                        content=content,
-                        created_at=now,
-                        letter_id=letter.id,
-                    )
-                )
+            # The collection letter and any plan reminder are kept as sent.
+            await keep_new_letters(uow, self.renderer, invoice, before, now)
             await uow.commit()
         return int(letter is not None), int(charged is not None)
 

@@ -27,6 +27,11 @@ from ropo_invoice.domain.model import Invoice
 from ropo_invoice.domain.payment_plan import PaymentPlan
 from ropo_invoice.domain.payment_time import PaymentTimeOptions, payment_time_options
 from ropo_invoice.domain.payment_time_policy import PaymentTimePolicy
+from ropo_invoice.service_layer.letter_delivery import (
+    LetterRenderer,
+    keep_new_letters,
+    letter_ids,
+)
 from ropo_invoice.service_layer.ports import Conflict
 from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
 
@@ -95,6 +100,8 @@ class PaymentTimeHandlers:
 
     uow: UnitOfWorkFactory
     clock: Clock = field(default=utcnow)
+    #: Draws the confirmation letter; ``None`` keeps the letter unrendered (tests).
+    renderer: LetterRenderer | None = None
 
     async def options(self, invoice_id: str) -> PaymentTimeOptions:
         """What the person may choose for ``invoice_id`` today."""
@@ -121,6 +128,7 @@ class PaymentTimeHandlers:
             invoice = await _invoice(uow, command.invoice_id)
             policy = await uow.creditors.payment_time_policy(invoice.creditor_id)
             now = self.clock()
+            before = letter_ids(invoice)
             fee = invoice.extend_due_date(
                 command.new_due_date,
                 command.accepted_fee,
@@ -129,6 +137,7 @@ class PaymentTimeHandlers:
                 now,
                 command.actor,
             )
+            await self._keep_letters(uow, invoice, before, now)
             record = {"invoice": invoice.id, "fee_minor": str(fee.minor_units)}
             await _record(uow, EXTEND_DUE_DATE, command.request_id, command, record)
             return ExtensionResult(invoice, fee)
@@ -145,6 +154,7 @@ class PaymentTimeHandlers:
             invoice = await _invoice(uow, command.invoice_id)
             policy = await uow.creditors.payment_time_policy(invoice.creditor_id)
             now = self.clock()
+            before = letter_ids(invoice)
             plan = invoice.create_payment_plan(
                 command.instalment_count,
                 command.accepted_fee,
@@ -153,6 +163,7 @@ class PaymentTimeHandlers:
                 now,
                 command.actor,
             )
+            await self._keep_letters(uow, invoice, before, now)
             record = {"invoice": invoice.id, "plan": plan.id}
             await _record(uow, CREATE_PAYMENT_PLAN, command.request_id, command, record)
             return PlanResult(invoice, plan)
@@ -175,6 +186,13 @@ class PaymentTimeHandlers:
             return PlanResult(invoice, plan)
 
         return await self._in_transaction(change)
+
+    async def _keep_letters(
+        self, uow: AbstractUnitOfWork, invoice: Invoice, before: frozenset[str], now: datetime
+    ) -> None:
+        # The confirmation is kept as sent, in the same transaction as the change.
+        if self.renderer is not None:
+            await keep_new_letters(uow, self.renderer, invoice, before, now)
 
     async def _in_transaction(self, change: Callable[[AbstractUnitOfWork], Awaitable[T]]) -> T:
         for _attempt in range(MAX_ATTEMPTS):

@@ -39,6 +39,27 @@ _TITLES: dict[LetterKind, Callable[[Labels], str]] = {
     LetterKind.PAYMENT_DEMAND: lambda labels: labels.payment_demand_title,
     LetterKind.PAYMENT_MONITORING_LETTER: lambda labels: labels.payment_monitoring_letter_title,
 }
+# Payment-time letters: their intro comes from ``LetterDocument.intro``.
+_PAYMENT_TIME_TITLES: dict[LetterKind, dict[str, str]] = {
+    LetterKind.PAYMENT_TIME_CONFIRMATION: {
+        "fi": "Vahvistus maksuajasta",
+        "sv": "Bekräftelse av betalningstid",
+        "en": "Payment time confirmation",
+    },
+    LetterKind.PAYMENT_PLAN_REMINDER: {
+        "fi": "Muistutus maksusuunnitelman erästä",
+        "sv": "Påminnelse om betalningsplanens rat",
+        "en": "Payment plan instalment reminder",
+    },
+}
+
+
+def _title(kind: LetterKind, language: str, labels: Labels) -> str:
+    if kind in _PAYMENT_TIME_TITLES:
+        return _PAYMENT_TIME_TITLES[kind][language]
+    return _TITLES[kind](labels)
+
+
 _INTROS: dict[LetterKind, Callable[[Labels], str]] = {
     LetterKind.REMINDER: lambda labels: labels.reminder_intro,
     LetterKind.PAYMENT_DEMAND: lambda labels: labels.payment_demand_intro,
@@ -48,13 +69,13 @@ _INTROS: dict[LetterKind, Callable[[Labels], str]] = {
 
 def letter_title(kind: LetterKind, language: str) -> str:
     """*Maksumuistutus*, *Maksuvaatimus* or *Maksuvalvontakirje* in ``language``."""
-    return _TITLES[kind](labels_for(language))
+    return _title(kind, language, labels_for(language))
 
 
 def render_letter_pdf(doc: LetterDocument) -> bytes:
     """The letter as an A4 PDF in ``doc.language``; the same ``doc`` gives the same bytes."""
     labels = labels_for(doc.language)
-    title = _TITLES[doc.kind](labels)
+    title = _title(doc.kind, doc.language, labels)
     sender = doc.sender or doc.creditor
     facts = _facts(doc, labels)
 
@@ -130,7 +151,7 @@ def _transfer_form(doc: LetterDocument, labels: Labels) -> TransferForm:
 def _story(doc: LetterDocument, labels: Labels) -> list[Flowable]:
     pay_by = format_date(doc.pay_by_date)
     story: list[Flowable] = [
-        paragraph(_INTROS[doc.kind](labels).format(pay_by=pay_by)),
+        paragraph(doc.intro or _INTROS[doc.kind](labels).format(pay_by=pay_by)),
         Spacer(0, 4 * mm),
         _amounts_table(doc, labels),
         Spacer(0, 4 * mm),

@@ -410,6 +410,15 @@ class LetterKind(StrEnum):
     REMINDER = "reminder"
     PAYMENT_DEMAND = "payment_demand"
     PAYMENT_MONITORING_LETTER = "payment_monitoring_letter"
+    PAYMENT_TIME_CONFIRMATION = "payment_time_confirmation"
+    PAYMENT_PLAN_REMINDER = "payment_plan_reminder"
+
+
+#: Letters confirming an agreed date: the pay-by date is the one agreed (an extension
+#: or an instalment), not a collection letter's statutory ten days.
+AGREED_DATE_KINDS = frozenset(
+    {LetterKind.PAYMENT_TIME_CONFIRMATION, LetterKind.PAYMENT_PLAN_REMINDER}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +450,9 @@ class LetterDocument:
     explanation: str = ""
     barcode: str = ""
     sender: PartyBlock | None = None
+    #: The opening paragraph when it is not the kind's standard one (payment-time
+    #: letters name the new date, fee, schedule or missed instalment).
+    intro: str = ""
 
     def __post_init__(self) -> None:
         _require_language(self.language)
@@ -449,8 +461,14 @@ class LetterDocument:
             object.__setattr__(self, "kind", LetterKind(self.kind))
         except ValueError:
             raise DocumentDataError("kind", "is not a known letter kind") from None
+        min_days = 0 if self.kind in AGREED_DATE_KINDS else MIN_DAYS_TO_PAY
         _require(
-            self.pay_by_date >= self.letter_date + timedelta(days=MIN_DAYS_TO_PAY),
+            self.kind not in AGREED_DATE_KINDS or bool(self.intro.strip()),
+            "intro",
+            "is required for a payment-time letter",
+        )
+        _require(
+            self.pay_by_date >= self.letter_date + timedelta(days=min_days),
             "pay_by_date",
             f"must be at least {MIN_DAYS_TO_PAY} days after the letter date",
         )
