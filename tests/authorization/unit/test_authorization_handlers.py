@@ -23,13 +23,13 @@ from ropo_authorization.service_layer.handlers import (
     RecordInvoiceRegistered,
     record_invoice_registered,
 )
-from ropo_authorization.service_layer.pagination import (
+from ropo_authorization.service_layer.unit_of_work import AbstractUnitOfWork
+from ropo_platform.errors import ValidationFailed
+from ropo_platform.pagination import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     InvalidPageToken,
 )
-from ropo_authorization.service_layer.unit_of_work import AbstractUnitOfWork
-from ropo_platform.errors import ValidationFailed
 
 
 def handlers_for(store: FakeOwnerships) -> AuthorizationHandlers:

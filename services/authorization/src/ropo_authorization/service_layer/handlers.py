@@ -21,6 +21,13 @@ from typing import TypeVar
 from ropo_platform.errors import Aborted, NotFound
 from ropo_platform.logging import get_logger
 from ropo_platform.national_id import NationalId
+from ropo_platform.pagination import (
+    InvalidPageToken,
+    decode_page_token,
+    effective_page_size,
+    encode_page_token,
+    query_digest,
+)
 
 from ropo_authorization.domain.access import (
     AccessDecision,
@@ -48,13 +55,6 @@ from ropo_authorization.domain.ownership import (
 )
 from ropo_authorization.domain.subjects import Party, Subject
 from ropo_authorization.service_layer import records
-from ropo_authorization.service_layer.pagination import (
-    InvalidPageToken,
-    decode_page_token,
-    effective_page_size,
-    encode_page_token,
-    query_digest,
-)
 from ropo_authorization.service_layer.ports import (
     AuthorizationCursor,
     AuthorizationFilter,

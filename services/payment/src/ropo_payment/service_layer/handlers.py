@@ -35,6 +35,13 @@ from ropo_platform.errors import (
 )
 from ropo_platform.faults import fault_point
 from ropo_platform.logging import get_logger
+from ropo_platform.pagination import (
+    InvalidPageToken,
+    decode_page_token,
+    effective_page_size,
+    encode_page_token,
+    query_digest,
+)
 
 from ropo_payment.domain.payments import (
     Payment,
@@ -51,13 +58,6 @@ from ropo_payment.domain.psp import (
     PspStatus,
     SignatureInvalid,
     verify_return,
-)
-from ropo_payment.service_layer.pagination import (
-    InvalidPageToken,
-    decode_page_token,
-    effective_page_size,
-    encode_page_token,
-    query_digest,
 )
 from ropo_payment.service_layer.ports import (
     Conflict,

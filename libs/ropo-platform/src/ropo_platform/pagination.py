@@ -1,10 +1,10 @@
 """Keyset pagination with opaque page tokens (AIP-158).
 
-A token holds the last invoice name of the page and a digest of the request's
-other fields, so a token cannot be replayed against a different query (the
-fields other than ``page_size`` must not change between pages). Tokens are not
-secret: the digest is one-way and a cursor gives no access the subject's own
-query does not already give.
+For list methods that page by one string key (a resource name, or a create time and an id
+joined). A token holds the last key of the page and a digest of the request's other fields,
+so a token cannot be replayed against a different query (the fields other than
+``page_size`` must not change between pages). Tokens are not secret: the digest is one-way
+and a cursor gives no access the caller's own query does not already give.
 """
 
 from __future__ import annotations
