@@ -27,7 +27,7 @@ from google.type import date_pb2 as google_dot_type_dot_date__pb2
 from google.type import money_pb2 as google_dot_type_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!ropo/refund/v1/payout_batch.proto\x12\x0eropo.refund.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x17google/type/money.proto\"\xc6\x02\n\x0bPayoutBatch\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05state\x18\x02 \x01(\x0e\x32!.ropo.refund.v1.PayoutBatch.State\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x14\n\x0crefund_cases\x18\x04 \x03(\t\x12(\n\x0ctotal_amount\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x0e\x65xecution_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_EXPORTED\x10\x01\x12\x13\n\x0fSTATE_COMPLETED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!ropo/refund/v1/payout_batch.proto\x12\x0eropo.refund.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\x1a\x17google/type/money.proto\"\xb3\x03\n\x0bPayoutBatch\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05state\x18\x02 \x01(\x0e\x32!.ropo.refund.v1.PayoutBatch.State\x12\x12\n\nmessage_id\x18\x03 \x01(\t\x12\x14\n\x0crefund_cases\x18\x04 \x03(\t\x12(\n\x0ctotal_amount\x18\x05 \x01(\x0b\x32\x12.google.type.Money\x12)\n\x0e\x65xecution_date\x18\x06 \x01(\x0b\x32\x11.google.type.Date\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x65xporter\x18\x08 \x01(\t\x12\x12\n\npaid_count\x18\t \x01(\x05\x12\x14\n\x0c\x66\x61iled_count\x18\n \x01(\x05\x12/\n\x0bstatus_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"G\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_EXPORTED\x10\x01\x12\x13\n\x0fSTATE_COMPLETED\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,7 +35,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ropo.refund.v1.payout_batch
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_PAYOUTBATCH']._serialized_start=136
-  _globals['_PAYOUTBATCH']._serialized_end=462
-  _globals['_PAYOUTBATCH_STATE']._serialized_start=391
-  _globals['_PAYOUTBATCH_STATE']._serialized_end=462
+  _globals['_PAYOUTBATCH']._serialized_end=571
+  _globals['_PAYOUTBATCH_STATE']._serialized_start=500
+  _globals['_PAYOUTBATCH_STATE']._serialized_end=571
 # @@protoc_insertion_point(module_scope)

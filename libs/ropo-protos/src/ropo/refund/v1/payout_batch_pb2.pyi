@@ -60,12 +60,22 @@ class PayoutBatch(_message.Message):
     TOTAL_AMOUNT_FIELD_NUMBER: _builtins.int
     EXECUTION_DATE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    PAID_COUNT_FIELD_NUMBER: _builtins.int
+    FAILED_COUNT_FIELD_NUMBER: _builtins.int
+    STATUS_TIME_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name, "payoutBatches/{payout_batch}"."""
     state: Global___PayoutBatch.State.ValueType
     """Lifecycle state."""
     message_id: _builtins.str
     """The pain.001 message id (MsgId)."""
+    exporter: _builtins.str
+    """The staff user who exported it, "staffUsers/{user}"."""
+    paid_count: _builtins.int
+    """Refunds of the batch the bank reported paid."""
+    failed_count: _builtins.int
+    """Refunds of the batch the bank rejected (back to awaiting an account)."""
     @_builtins.property
     def refund_cases(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The refund cases in the batch, "refundCases/{refund_case}"."""
@@ -82,6 +92,10 @@ class PayoutBatch(_message.Message):
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the batch was made."""
 
+    @_builtins.property
+    def status_time(self) -> _timestamp_pb2.Timestamp:
+        """When the last status report was imported; unset before."""
+
     def __init__(
         self,
         *,
@@ -92,10 +106,14 @@ class PayoutBatch(_message.Message):
         total_amount: _money_pb2.Money | None = ...,
         execution_date: _date_pb2.Date | None = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        exporter: _builtins.str = ...,
+        paid_count: _builtins.int = ...,
+        failed_count: _builtins.int = ...,
+        status_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "execution_date", b"execution_date", "total_amount", b"total_amount"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "execution_date", b"execution_date", "status_time", b"status_time", "total_amount", b"total_amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "execution_date", b"execution_date", "message_id", b"message_id", "name", b"name", "refund_cases", b"refund_cases", "state", b"state", "total_amount", b"total_amount"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "execution_date", b"execution_date", "exporter", b"exporter", "failed_count", b"failed_count", "message_id", b"message_id", "name", b"name", "paid_count", b"paid_count", "refund_cases", b"refund_cases", "state", b"state", "status_time", b"status_time", "total_amount", b"total_amount"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

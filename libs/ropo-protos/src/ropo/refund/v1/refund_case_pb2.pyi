@@ -3,9 +3,11 @@
 isort:skip_file
 """
 
+from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.type import money_pb2 as _money_pb2
 import builtins as _builtins
@@ -120,6 +122,10 @@ class RefundCase(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     PAID_TIME_FIELD_NUMBER: _builtins.int
+    APPROVER_FIELD_NUMBER: _builtins.int
+    APPROVE_TIME_FIELD_NUMBER: _builtins.int
+    PREVIOUS_ACCOUNTS_FIELD_NUMBER: _builtins.int
+    FAILED_PAYOUT_COUNT_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name, "refundCases/{refund_case}"."""
     state: Global___RefundCase.State.ValueType
@@ -146,6 +152,10 @@ class RefundCase(_message.Message):
     """Opaque version of the case; ConfirmRefundAccount must present the value returned by
     SubmitRefundAccount so the person confirms exactly what was shown.
     """
+    approver: _builtins.str
+    """The staff user who approved the current account, "staffUsers/{user}"; empty before."""
+    failed_payout_count: _builtins.int
+    """How many payouts of this case the bank has rejected."""
     @_builtins.property
     def refundable_amount(self) -> _money_pb2.Money:
         """Amount owed back."""
@@ -174,6 +184,16 @@ class RefundCase(_message.Message):
     def paid_time(self) -> _timestamp_pb2.Timestamp:
         """When the money was paid out; unset before."""
 
+    @_builtins.property
+    def approve_time(self) -> _timestamp_pb2.Timestamp:
+        """When the current account was approved; unset before."""
+
+    @_builtins.property
+    def previous_accounts(self) -> _containers.RepeatedCompositeFieldContainer[Global___RefundAccount]:
+        """Accounts reported earlier and replaced (by the person before confirming, or by staff),
+        oldest first; each masked, with who replaced it and why.
+        """
+
     def __init__(
         self,
         *,
@@ -195,10 +215,14 @@ class RefundCase(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         paid_time: _timestamp_pb2.Timestamp | None = ...,
+        approver: _builtins.str = ...,
+        approve_time: _timestamp_pb2.Timestamp | None = ...,
+        previous_accounts: _abc.Iterable[Global___RefundAccount] | None = ...,
+        failed_payout_count: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "create_time", b"create_time", "handling_fee", b"handling_fee", "paid_time", b"paid_time", "payout_amount", b"payout_amount", "refundable_amount", b"refundable_amount", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "approve_time", b"approve_time", "create_time", b"create_time", "handling_fee", b"handling_fee", "paid_time", b"paid_time", "payout_amount", b"payout_amount", "refundable_amount", b"refundable_amount", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "case_number", b"case_number", "create_time", b"create_time", "debtor_display_name", b"debtor_display_name", "debtor_party", b"debtor_party", "etag", b"etag", "handling_fee", b"handling_fee", "invoice", b"invoice", "name", b"name", "origin", b"origin", "paid_time", b"paid_time", "payment", b"payment", "payout_amount", b"payout_amount", "payout_batch", b"payout_batch", "refundable_amount", b"refundable_amount", "state", b"state", "status_message", b"status_message", "update_time", b"update_time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["account", b"account", "approve_time", b"approve_time", "approver", b"approver", "case_number", b"case_number", "create_time", b"create_time", "debtor_display_name", b"debtor_display_name", "debtor_party", b"debtor_party", "etag", b"etag", "failed_payout_count", b"failed_payout_count", "handling_fee", b"handling_fee", "invoice", b"invoice", "name", b"name", "origin", b"origin", "paid_time", b"paid_time", "payment", b"payment", "payout_amount", b"payout_amount", "payout_batch", b"payout_batch", "previous_accounts", b"previous_accounts", "refundable_amount", b"refundable_amount", "state", b"state", "status_message", b"status_message", "update_time", b"update_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -216,6 +240,9 @@ class RefundAccount(_message.Message):
     CONFIRMED_FIELD_NUMBER: _builtins.int
     REPORTER_FIELD_NUMBER: _builtins.int
     REPORT_TIME_FIELD_NUMBER: _builtins.int
+    REPLACED_BY_FIELD_NUMBER: _builtins.int
+    REPLACE_REASON_FIELD_NUMBER: _builtins.int
+    REPLACE_TIME_FIELD_NUMBER: _builtins.int
     masked_iban: _builtins.str
     """IBAN masked for display, e.g. "FI49 **** **** **** 56"."""
     bic: _builtins.str
@@ -226,9 +253,17 @@ class RefundAccount(_message.Message):
     """True when the person confirmed the account (wizard step 3)."""
     reporter: _builtins.str
     """Who reported it: "persons/{key}" or "staffUsers/{user}"."""
+    replaced_by: _builtins.str
+    """For a replaced account: who replaced it, "persons/{key}" or "staffUsers/{user}"."""
+    replace_reason: _builtins.str
+    """For an account replaced by staff: the reason given, for the audit record."""
     @_builtins.property
     def report_time(self) -> _timestamp_pb2.Timestamp:
         """When it was reported."""
+
+    @_builtins.property
+    def replace_time(self) -> _timestamp_pb2.Timestamp:
+        """For a replaced account: when it was replaced."""
 
     def __init__(
         self,
@@ -239,10 +274,13 @@ class RefundAccount(_message.Message):
         confirmed: _builtins.bool = ...,
         reporter: _builtins.str = ...,
         report_time: _timestamp_pb2.Timestamp | None = ...,
+        replaced_by: _builtins.str = ...,
+        replace_reason: _builtins.str = ...,
+        replace_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["report_time", b"report_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["replace_time", b"replace_time", "report_time", b"report_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bic", b"bic", "confirmed", b"confirmed", "holder_name", b"holder_name", "masked_iban", b"masked_iban", "report_time", b"report_time", "reporter", b"reporter"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bic", b"bic", "confirmed", b"confirmed", "holder_name", b"holder_name", "masked_iban", b"masked_iban", "replace_reason", b"replace_reason", "replace_time", b"replace_time", "replaced_by", b"replaced_by", "report_time", b"report_time", "reporter", b"reporter"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

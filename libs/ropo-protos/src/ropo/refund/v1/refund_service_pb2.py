@@ -27,7 +27,7 @@ from ropo.refund.v1 import payout_batch_pb2 as ropo_dot_refund_dot_v1_dot_payout
 from ropo.refund.v1 import refund_case_pb2 as ropo_dot_refund_dot_v1_dot_refund__case__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#ropo/refund/v1/refund_service.proto\x12\x0eropo.refund.v1\x1a\x16google/type/date.proto\x1a!ropo/refund/v1/payout_batch.proto\x1a ropo/refund/v1/refund_case.proto\"f\n\x17VerifyRefundCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x11\n\tmyropo_id\x18\x04 \x01(\t\"K\n\x18VerifyRefundCaseResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\x86\x01\n\x1aSubmitRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brefund_case\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04iban\x18\x04 \x01(\t\x12\x0b\n\x03\x62ic\x18\x05 \x01(\t\x12\x13\n\x0bholder_name\x18\x06 \x01(\t\"N\n\x1bSubmitRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"e\n\x1b\x43onfirmRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brefund_case\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"O\n\x1c\x43onfirmRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"$\n\x14GetRefundCaseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"H\n\x15GetRefundCaseResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\x98\x01\n\x16ListRefundCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x30\n\x06states\x18\x03 \x03(\x0e\x32 .ropo.refund.v1.RefundCase.State\x12\x14\n\x0c\x64\x65\x62tor_party\x18\x04 \x01(\t\x12\x0f\n\x07invoice\x18\x05 \x01(\t\"d\n\x17ListRefundCasesResponse\x12\x30\n\x0crefund_cases\x18\x01 \x03(\x0b\x32\x1a.ropo.refund.v1.RefundCase\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x16GetRefundLetterRequest\x12\x13\n\x0brefund_case\x18\x01 \x01(\t\x12\x15\n\rlanguage_code\x18\x02 \x01(\t\"P\n\x17GetRefundLetterResponse\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"j\n\x14\x41pproveRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t\"H\n\x15\x41pproveRefundResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"k\n\x13RejectRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"G\n\x14RejectRefundResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\xa2\x01\n\x1a\x43hangeRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0c\n\x04iban\x18\x05 \x01(\t\x12\x0b\n\x03\x62ic\x18\x06 \x01(\t\x12\x13\n\x0bholder_name\x18\x07 \x01(\t\x12\x0e\n\x06reason\x18\x08 \x01(\t\"N\n\x1b\x43hangeRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"}\n\x18\x45xportPayoutBatchRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x03 \x03(\t\x12)\n\x0e\x65xecution_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\"\x85\x01\n\x19\x45xportPayoutBatchResponse\x12\x31\n\x0cpayout_batch\x18\x01 \x01(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\"@\n\x19ImportPayoutStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\"y\n\x1aImportPayoutStatusResponse\x12\x31\n\x0cpayout_batch\x18\x01 \x01(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x12\n\npaid_count\x18\x02 \x01(\x05\x12\x14\n\x0c\x66\x61iled_count\x18\x03 \x01(\x05\x32\xff\x08\n\rRefundService\x12\x65\n\x10VerifyRefundCase\x12\'.ropo.refund.v1.VerifyRefundCaseRequest\x1a(.ropo.refund.v1.VerifyRefundCaseResponse\x12n\n\x13SubmitRefundAccount\x12*.ropo.refund.v1.SubmitRefundAccountRequest\x1a+.ropo.refund.v1.SubmitRefundAccountResponse\x12q\n\x14\x43onfirmRefundAccount\x12+.ropo.refund.v1.ConfirmRefundAccountRequest\x1a,.ropo.refund.v1.ConfirmRefundAccountResponse\x12\\\n\rGetRefundCase\x12$.ropo.refund.v1.GetRefundCaseRequest\x1a%.ropo.refund.v1.GetRefundCaseResponse\x12\x62\n\x0fListRefundCases\x12&.ropo.refund.v1.ListRefundCasesRequest\x1a\'.ropo.refund.v1.ListRefundCasesResponse\x12\x62\n\x0fGetRefundLetter\x12&.ropo.refund.v1.GetRefundLetterRequest\x1a\'.ropo.refund.v1.GetRefundLetterResponse\x12\\\n\rApproveRefund\x12$.ropo.refund.v1.ApproveRefundRequest\x1a%.ropo.refund.v1.ApproveRefundResponse\x12Y\n\x0cRejectRefund\x12#.ropo.refund.v1.RejectRefundRequest\x1a$.ropo.refund.v1.RejectRefundResponse\x12n\n\x13\x43hangeRefundAccount\x12*.ropo.refund.v1.ChangeRefundAccountRequest\x1a+.ropo.refund.v1.ChangeRefundAccountResponse\x12h\n\x11\x45xportPayoutBatch\x12(.ropo.refund.v1.ExportPayoutBatchRequest\x1a).ropo.refund.v1.ExportPayoutBatchResponse\x12k\n\x12ImportPayoutStatus\x12).ropo.refund.v1.ImportPayoutStatusRequest\x1a*.ropo.refund.v1.ImportPayoutStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#ropo/refund/v1/refund_service.proto\x12\x0eropo.refund.v1\x1a\x16google/type/date.proto\x1a!ropo/refund/v1/payout_batch.proto\x1a ropo/refund/v1/refund_case.proto\"f\n\x17VerifyRefundCaseRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0b\x63\x61se_number\x18\x03 \x01(\t\x12\x11\n\tmyropo_id\x18\x04 \x01(\t\"K\n\x18VerifyRefundCaseResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\x86\x01\n\x1aSubmitRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brefund_case\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04iban\x18\x04 \x01(\t\x12\x0b\n\x03\x62ic\x18\x05 \x01(\t\x12\x13\n\x0bholder_name\x18\x06 \x01(\t\"N\n\x1bSubmitRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"e\n\x1b\x43onfirmRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\x0brefund_case\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12\x0c\n\x04\x65tag\x18\x04 \x01(\t\"O\n\x1c\x43onfirmRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"5\n\x14GetRefundCaseRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\"H\n\x15GetRefundCaseResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\x98\x01\n\x16ListRefundCasesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x30\n\x06states\x18\x03 \x03(\x0e\x32 .ropo.refund.v1.RefundCase.State\x12\x14\n\x0c\x64\x65\x62tor_party\x18\x04 \x01(\t\x12\x0f\n\x07invoice\x18\x05 \x01(\t\"d\n\x17ListRefundCasesResponse\x12\x30\n\x0crefund_cases\x18\x01 \x03(\x0b\x32\x1a.ropo.refund.v1.RefundCase\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"A\n\x18ListPayoutBatchesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"i\n\x19ListPayoutBatchesResponse\x12\x33\n\x0epayout_batches\x18\x01 \x03(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"%\n\x15GetPayoutBatchRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x82\x01\n\x16GetPayoutBatchResponse\x12\x31\n\x0cpayout_batch\x18\x01 \x01(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\"D\n\x16GetRefundLetterRequest\x12\x13\n\x0brefund_case\x18\x01 \x01(\t\x12\x15\n\rlanguage_code\x18\x02 \x01(\t\"P\n\x17GetRefundLetterResponse\x12\x12\n\nmedia_type\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x10\n\x08\x66ilename\x18\x03 \x01(\t\"j\n\x14\x41pproveRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0c\n\x04\x65tag\x18\x05 \x01(\t\"H\n\x15\x41pproveRefundResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"k\n\x13RejectRefundRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\"G\n\x14RejectRefundResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"\xa2\x01\n\x1a\x43hangeRefundAccountRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\x12\x0c\n\x04iban\x18\x05 \x01(\t\x12\x0b\n\x03\x62ic\x18\x06 \x01(\t\x12\x13\n\x0bholder_name\x18\x07 \x01(\t\x12\x0e\n\x06reason\x18\x08 \x01(\t\"N\n\x1b\x43hangeRefundAccountResponse\x12/\n\x0brefund_case\x18\x01 \x01(\x0b\x32\x1a.ropo.refund.v1.RefundCase\"}\n\x18\x45xportPayoutBatchRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x03 \x03(\t\x12)\n\x0e\x65xecution_date\x18\x04 \x01(\x0b\x32\x11.google.type.Date\"\x85\x01\n\x19\x45xportPayoutBatchResponse\x12\x31\n\x0cpayout_batch\x18\x01 \x01(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x10\n\x08\x66ilename\x18\x04 \x01(\t\"d\n\x19ImportPayoutStatusRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\x0c\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x13\n\x0b\x61\x63tor_roles\x18\x04 \x03(\t\"y\n\x1aImportPayoutStatusResponse\x12\x31\n\x0cpayout_batch\x18\x01 \x01(\x0b\x32\x1b.ropo.refund.v1.PayoutBatch\x12\x12\n\npaid_count\x18\x02 \x01(\x05\x12\x14\n\x0c\x66\x61iled_count\x18\x03 \x01(\x05\x32\xca\n\n\rRefundService\x12\x65\n\x10VerifyRefundCase\x12\'.ropo.refund.v1.VerifyRefundCaseRequest\x1a(.ropo.refund.v1.VerifyRefundCaseResponse\x12n\n\x13SubmitRefundAccount\x12*.ropo.refund.v1.SubmitRefundAccountRequest\x1a+.ropo.refund.v1.SubmitRefundAccountResponse\x12q\n\x14\x43onfirmRefundAccount\x12+.ropo.refund.v1.ConfirmRefundAccountRequest\x1a,.ropo.refund.v1.ConfirmRefundAccountResponse\x12\\\n\rGetRefundCase\x12$.ropo.refund.v1.GetRefundCaseRequest\x1a%.ropo.refund.v1.GetRefundCaseResponse\x12\x62\n\x0fListRefundCases\x12&.ropo.refund.v1.ListRefundCasesRequest\x1a\'.ropo.refund.v1.ListRefundCasesResponse\x12h\n\x11ListPayoutBatches\x12(.ropo.refund.v1.ListPayoutBatchesRequest\x1a).ropo.refund.v1.ListPayoutBatchesResponse\x12_\n\x0eGetPayoutBatch\x12%.ropo.refund.v1.GetPayoutBatchRequest\x1a&.ropo.refund.v1.GetPayoutBatchResponse\x12\x62\n\x0fGetRefundLetter\x12&.ropo.refund.v1.GetRefundLetterRequest\x1a\'.ropo.refund.v1.GetRefundLetterResponse\x12\\\n\rApproveRefund\x12$.ropo.refund.v1.ApproveRefundRequest\x1a%.ropo.refund.v1.ApproveRefundResponse\x12Y\n\x0cRejectRefund\x12#.ropo.refund.v1.RejectRefundRequest\x1a$.ropo.refund.v1.RejectRefundResponse\x12n\n\x13\x43hangeRefundAccount\x12*.ropo.refund.v1.ChangeRefundAccountRequest\x1a+.ropo.refund.v1.ChangeRefundAccountResponse\x12h\n\x11\x45xportPayoutBatch\x12(.ropo.refund.v1.ExportPayoutBatchRequest\x1a).ropo.refund.v1.ExportPayoutBatchResponse\x12k\n\x12ImportPayoutStatus\x12).ropo.refund.v1.ImportPayoutStatusRequest\x1a*.ropo.refund.v1.ImportPayoutStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,37 +47,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONFIRMREFUNDACCOUNTRESPONSE']._serialized_start=649
   _globals['_CONFIRMREFUNDACCOUNTRESPONSE']._serialized_end=728
   _globals['_GETREFUNDCASEREQUEST']._serialized_start=730
-  _globals['_GETREFUNDCASEREQUEST']._serialized_end=766
-  _globals['_GETREFUNDCASERESPONSE']._serialized_start=768
-  _globals['_GETREFUNDCASERESPONSE']._serialized_end=840
-  _globals['_LISTREFUNDCASESREQUEST']._serialized_start=843
-  _globals['_LISTREFUNDCASESREQUEST']._serialized_end=995
-  _globals['_LISTREFUNDCASESRESPONSE']._serialized_start=997
-  _globals['_LISTREFUNDCASESRESPONSE']._serialized_end=1097
-  _globals['_GETREFUNDLETTERREQUEST']._serialized_start=1099
-  _globals['_GETREFUNDLETTERREQUEST']._serialized_end=1167
-  _globals['_GETREFUNDLETTERRESPONSE']._serialized_start=1169
-  _globals['_GETREFUNDLETTERRESPONSE']._serialized_end=1249
-  _globals['_APPROVEREFUNDREQUEST']._serialized_start=1251
-  _globals['_APPROVEREFUNDREQUEST']._serialized_end=1357
-  _globals['_APPROVEREFUNDRESPONSE']._serialized_start=1359
-  _globals['_APPROVEREFUNDRESPONSE']._serialized_end=1431
-  _globals['_REJECTREFUNDREQUEST']._serialized_start=1433
-  _globals['_REJECTREFUNDREQUEST']._serialized_end=1540
-  _globals['_REJECTREFUNDRESPONSE']._serialized_start=1542
-  _globals['_REJECTREFUNDRESPONSE']._serialized_end=1613
-  _globals['_CHANGEREFUNDACCOUNTREQUEST']._serialized_start=1616
-  _globals['_CHANGEREFUNDACCOUNTREQUEST']._serialized_end=1778
-  _globals['_CHANGEREFUNDACCOUNTRESPONSE']._serialized_start=1780
-  _globals['_CHANGEREFUNDACCOUNTRESPONSE']._serialized_end=1858
-  _globals['_EXPORTPAYOUTBATCHREQUEST']._serialized_start=1860
-  _globals['_EXPORTPAYOUTBATCHREQUEST']._serialized_end=1985
-  _globals['_EXPORTPAYOUTBATCHRESPONSE']._serialized_start=1988
-  _globals['_EXPORTPAYOUTBATCHRESPONSE']._serialized_end=2121
-  _globals['_IMPORTPAYOUTSTATUSREQUEST']._serialized_start=2123
-  _globals['_IMPORTPAYOUTSTATUSREQUEST']._serialized_end=2187
-  _globals['_IMPORTPAYOUTSTATUSRESPONSE']._serialized_start=2189
-  _globals['_IMPORTPAYOUTSTATUSRESPONSE']._serialized_end=2310
-  _globals['_REFUNDSERVICE']._serialized_start=2313
-  _globals['_REFUNDSERVICE']._serialized_end=3464
+  _globals['_GETREFUNDCASEREQUEST']._serialized_end=783
+  _globals['_GETREFUNDCASERESPONSE']._serialized_start=785
+  _globals['_GETREFUNDCASERESPONSE']._serialized_end=857
+  _globals['_LISTREFUNDCASESREQUEST']._serialized_start=860
+  _globals['_LISTREFUNDCASESREQUEST']._serialized_end=1012
+  _globals['_LISTREFUNDCASESRESPONSE']._serialized_start=1014
+  _globals['_LISTREFUNDCASESRESPONSE']._serialized_end=1114
+  _globals['_LISTPAYOUTBATCHESREQUEST']._serialized_start=1116
+  _globals['_LISTPAYOUTBATCHESREQUEST']._serialized_end=1181
+  _globals['_LISTPAYOUTBATCHESRESPONSE']._serialized_start=1183
+  _globals['_LISTPAYOUTBATCHESRESPONSE']._serialized_end=1288
+  _globals['_GETPAYOUTBATCHREQUEST']._serialized_start=1290
+  _globals['_GETPAYOUTBATCHREQUEST']._serialized_end=1327
+  _globals['_GETPAYOUTBATCHRESPONSE']._serialized_start=1330
+  _globals['_GETPAYOUTBATCHRESPONSE']._serialized_end=1460
+  _globals['_GETREFUNDLETTERREQUEST']._serialized_start=1462
+  _globals['_GETREFUNDLETTERREQUEST']._serialized_end=1530
+  _globals['_GETREFUNDLETTERRESPONSE']._serialized_start=1532
+  _globals['_GETREFUNDLETTERRESPONSE']._serialized_end=1612
+  _globals['_APPROVEREFUNDREQUEST']._serialized_start=1614
+  _globals['_APPROVEREFUNDREQUEST']._serialized_end=1720
+  _globals['_APPROVEREFUNDRESPONSE']._serialized_start=1722
+  _globals['_APPROVEREFUNDRESPONSE']._serialized_end=1794
+  _globals['_REJECTREFUNDREQUEST']._serialized_start=1796
+  _globals['_REJECTREFUNDREQUEST']._serialized_end=1903
+  _globals['_REJECTREFUNDRESPONSE']._serialized_start=1905
+  _globals['_REJECTREFUNDRESPONSE']._serialized_end=1976
+  _globals['_CHANGEREFUNDACCOUNTREQUEST']._serialized_start=1979
+  _globals['_CHANGEREFUNDACCOUNTREQUEST']._serialized_end=2141
+  _globals['_CHANGEREFUNDACCOUNTRESPONSE']._serialized_start=2143
+  _globals['_CHANGEREFUNDACCOUNTRESPONSE']._serialized_end=2221
+  _globals['_EXPORTPAYOUTBATCHREQUEST']._serialized_start=2223
+  _globals['_EXPORTPAYOUTBATCHREQUEST']._serialized_end=2348
+  _globals['_EXPORTPAYOUTBATCHRESPONSE']._serialized_start=2351
+  _globals['_EXPORTPAYOUTBATCHRESPONSE']._serialized_end=2484
+  _globals['_IMPORTPAYOUTSTATUSREQUEST']._serialized_start=2486
+  _globals['_IMPORTPAYOUTSTATUSREQUEST']._serialized_end=2586
+  _globals['_IMPORTPAYOUTSTATUSRESPONSE']._serialized_start=2588
+  _globals['_IMPORTPAYOUTSTATUSRESPONSE']._serialized_end=2709
+  _globals['_REFUNDSERVICE']._serialized_start=2712
+  _globals['_REFUNDSERVICE']._serialized_end=4066
 # @@protoc_insertion_point(module_scope)

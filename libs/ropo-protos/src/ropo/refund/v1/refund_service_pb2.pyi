@@ -218,16 +218,23 @@ class GetRefundCaseRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     NAME_FIELD_NUMBER: _builtins.int
+    SUBJECT_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The case, "refundCases/{refund_case}"."""
+    subject: _builtins.str
+    """The person asking, "persons/{key}", in the wizard: the case is returned only when this
+    person verified it recently (VerifyRefundCase), otherwise NOT_FOUND. Empty for staff
+    callers, whose access the gateway checks.
+    """
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
+        subject: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "subject", b"subject"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -324,6 +331,118 @@ class ListRefundCasesResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListRefundCasesResponse: _TypeAlias = ListRefundCasesResponse  # noqa: Y015
+
+@_typing.final
+class ListPayoutBatchesRequest(_message.Message):
+    """Request of ListPayoutBatches."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Maximum number of batches to return; default 50, at most 1000."""
+    page_token: _builtins.str
+    """Token from a previous response's next_page_token."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPayoutBatchesRequest: _TypeAlias = ListPayoutBatchesRequest  # noqa: Y015
+
+@_typing.final
+class ListPayoutBatchesResponse(_message.Message):
+    """Response of ListPayoutBatches."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYOUT_BATCHES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
+    @_builtins.property
+    def payout_batches(self) -> _containers.RepeatedCompositeFieldContainer[_payout_batch_pb2.PayoutBatch]:
+        """The batches, newest first."""
+
+    def __init__(
+        self,
+        *,
+        payout_batches: _abc.Iterable[_payout_batch_pb2.PayoutBatch] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "payout_batches", b"payout_batches"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPayoutBatchesResponse: _TypeAlias = ListPayoutBatchesResponse  # noqa: Y015
+
+@_typing.final
+class GetPayoutBatchRequest(_message.Message):
+    """Request of GetPayoutBatch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The batch, "payoutBatches/{payout_batch}"."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPayoutBatchRequest: _TypeAlias = GetPayoutBatchRequest  # noqa: Y015
+
+@_typing.final
+class GetPayoutBatchResponse(_message.Message):
+    """Response of GetPayoutBatch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAYOUT_BATCH_FIELD_NUMBER: _builtins.int
+    CONTENT_FIELD_NUMBER: _builtins.int
+    MEDIA_TYPE_FIELD_NUMBER: _builtins.int
+    FILENAME_FIELD_NUMBER: _builtins.int
+    content: _builtins.bytes
+    """The pain.001.001.09 XML exactly as exported."""
+    media_type: _builtins.str
+    """Media type of content, "application/xml"."""
+    filename: _builtins.str
+    """Suggested file name."""
+    @_builtins.property
+    def payout_batch(self) -> _payout_batch_pb2.PayoutBatch:
+        """The batch."""
+
+    def __init__(
+        self,
+        *,
+        payout_batch: _payout_batch_pb2.PayoutBatch | None = ...,
+        content: _builtins.bytes = ...,
+        media_type: _builtins.str = ...,
+        filename: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["payout_batch", b"payout_batch"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "filename", b"filename", "media_type", b"media_type", "payout_batch", b"payout_batch"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPayoutBatchResponse: _TypeAlias = GetPayoutBatchResponse  # noqa: Y015
 
 @_typing.final
 class GetRefundLetterRequest(_message.Message):
@@ -675,21 +794,31 @@ class ImportPayoutStatusRequest(_message.Message):
 
     REQUEST_ID_FIELD_NUMBER: _builtins.int
     CONTENT_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    ACTOR_ROLES_FIELD_NUMBER: _builtins.int
     request_id: _builtins.str
     """Idempotency key (UUID4) chosen by the caller; a retry with the same key returns the
     stored response.
     """
     content: _builtins.bytes
     """The bank's pain.002 status report exactly as received."""
+    actor: _builtins.str
+    """The staff user importing, "staffUsers/{user}"."""
+    @_builtins.property
+    def actor_roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Roles of the actor; must include "supervisor"."""
+
     def __init__(
         self,
         *,
         request_id: _builtins.str = ...,
         content: _builtins.bytes = ...,
+        actor: _builtins.str = ...,
+        actor_roles: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["content", b"content", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "actor_roles", b"actor_roles", "content", b"content", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

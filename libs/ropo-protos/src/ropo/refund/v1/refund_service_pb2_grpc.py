@@ -61,6 +61,16 @@ class RefundServiceStub:
                 request_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesRequest.SerializeToString,
                 response_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesResponse.FromString,
                 _registered_method=True)
+        self.ListPayoutBatches = channel.unary_unary(
+                '/ropo.refund.v1.RefundService/ListPayoutBatches',
+                request_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesRequest.SerializeToString,
+                response_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesResponse.FromString,
+                _registered_method=True)
+        self.GetPayoutBatch = channel.unary_unary(
+                '/ropo.refund.v1.RefundService/GetPayoutBatch',
+                request_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchRequest.SerializeToString,
+                response_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchResponse.FromString,
+                _registered_method=True)
         self.GetRefundLetter = channel.unary_unary(
                 '/ropo.refund.v1.RefundService/GetRefundLetter',
                 request_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetRefundLetterRequest.SerializeToString,
@@ -129,6 +139,20 @@ class RefundServiceServicer:
 
     def ListRefundCases(self, request, context):
         """Lists refund cases by state, debtor or invoice (Ropo One).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPayoutBatches(self, request, context):
+        """Lists payout batches, newest first (Ropo One).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPayoutBatch(self, request, context):
+        """Returns one payout batch and its pain.001 file again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -203,6 +227,16 @@ def add_RefundServiceServicer_to_server(servicer, server):
                     servicer.ListRefundCases,
                     request_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesRequest.FromString,
                     response_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesResponse.SerializeToString,
+            ),
+            'ListPayoutBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPayoutBatches,
+                    request_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesRequest.FromString,
+                    response_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesResponse.SerializeToString,
+            ),
+            'GetPayoutBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPayoutBatch,
+                    request_deserializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchRequest.FromString,
+                    response_serializer=ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchResponse.SerializeToString,
             ),
             'GetRefundLetter': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRefundLetter,
@@ -372,6 +406,60 @@ class RefundService:
             '/ropo.refund.v1.RefundService/ListRefundCases',
             ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesRequest.SerializeToString,
             ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListRefundCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPayoutBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ropo.refund.v1.RefundService/ListPayoutBatches',
+            ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesRequest.SerializeToString,
+            ropo_dot_refund_dot_v1_dot_refund__service__pb2.ListPayoutBatchesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPayoutBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ropo.refund.v1.RefundService/GetPayoutBatch',
+            ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchRequest.SerializeToString,
+            ropo_dot_refund_dot_v1_dot_refund__service__pb2.GetPayoutBatchResponse.FromString,
             options,
             channel_credentials,
             insecure,

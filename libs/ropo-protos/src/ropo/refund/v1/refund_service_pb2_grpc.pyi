@@ -47,6 +47,10 @@ class RefundServiceStub:
     """Returns one refund case."""
     ListRefundCases: _grpc.UnaryUnaryMultiCallable[_refund_service_pb2.ListRefundCasesRequest, _refund_service_pb2.ListRefundCasesResponse]
     """Lists refund cases by state, debtor or invoice (Ropo One)."""
+    ListPayoutBatches: _grpc.UnaryUnaryMultiCallable[_refund_service_pb2.ListPayoutBatchesRequest, _refund_service_pb2.ListPayoutBatchesResponse]
+    """Lists payout batches, newest first (Ropo One)."""
+    GetPayoutBatch: _grpc.UnaryUnaryMultiCallable[_refund_service_pb2.GetPayoutBatchRequest, _refund_service_pb2.GetPayoutBatchResponse]
+    """Returns one payout batch and its pain.001 file again."""
     GetRefundLetter: _grpc.UnaryUnaryMultiCallable[_refund_service_pb2.GetRefundLetterRequest, _refund_service_pb2.GetRefundLetterResponse]
     """Returns the letter (PDF) telling the person how to report an account."""
     ApproveRefund: _grpc.UnaryUnaryMultiCallable[_refund_service_pb2.ApproveRefundRequest, _refund_service_pb2.ApproveRefundResponse]
@@ -79,6 +83,10 @@ class RefundServiceAsyncStub(RefundServiceStub):
     """Returns one refund case."""
     ListRefundCases: _aio.UnaryUnaryMultiCallable[_refund_service_pb2.ListRefundCasesRequest, _refund_service_pb2.ListRefundCasesResponse]  # type: ignore[assignment]
     """Lists refund cases by state, debtor or invoice (Ropo One)."""
+    ListPayoutBatches: _aio.UnaryUnaryMultiCallable[_refund_service_pb2.ListPayoutBatchesRequest, _refund_service_pb2.ListPayoutBatchesResponse]  # type: ignore[assignment]
+    """Lists payout batches, newest first (Ropo One)."""
+    GetPayoutBatch: _aio.UnaryUnaryMultiCallable[_refund_service_pb2.GetPayoutBatchRequest, _refund_service_pb2.GetPayoutBatchResponse]  # type: ignore[assignment]
+    """Returns one payout batch and its pain.001 file again."""
     GetRefundLetter: _aio.UnaryUnaryMultiCallable[_refund_service_pb2.GetRefundLetterRequest, _refund_service_pb2.GetRefundLetterResponse]  # type: ignore[assignment]
     """Returns the letter (PDF) telling the person how to report an account."""
     ApproveRefund: _aio.UnaryUnaryMultiCallable[_refund_service_pb2.ApproveRefundRequest, _refund_service_pb2.ApproveRefundResponse]  # type: ignore[assignment]
@@ -133,6 +141,20 @@ class RefundServiceServicer:
         context: _ServicerContext,
     ) -> _typing.Union[_refund_service_pb2.ListRefundCasesResponse, _abc.Awaitable[_refund_service_pb2.ListRefundCasesResponse]]:
         """Lists refund cases by state, debtor or invoice (Ropo One)."""
+
+    def ListPayoutBatches(
+        self,
+        request: _refund_service_pb2.ListPayoutBatchesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_refund_service_pb2.ListPayoutBatchesResponse, _abc.Awaitable[_refund_service_pb2.ListPayoutBatchesResponse]]:
+        """Lists payout batches, newest first (Ropo One)."""
+
+    def GetPayoutBatch(
+        self,
+        request: _refund_service_pb2.GetPayoutBatchRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_refund_service_pb2.GetPayoutBatchResponse, _abc.Awaitable[_refund_service_pb2.GetPayoutBatchResponse]]:
+        """Returns one payout batch and its pain.001 file again."""
 
     def GetRefundLetter(
         self,
