@@ -60,8 +60,8 @@ SPECS = {
                 {"VerifyRefundCase", "SubmitRefundAccount", "ConfirmRefundAccount",
                  "GetRefundCase", "ListRefundCases", "ApproveRefund", "ExportPayoutBatch"}
             ),
-            "VerifyRefundCase",
-            "7",
+            "",
+            "",
         ),
         ServiceSpec(
             "chat",

@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-09-01
 
-The refund context's own tables come with issue 7, as later revisions.
+The refund context's own tables come in later revisions (0002_refunds).
 """
 
 from collections.abc import Sequence

@@ -2,7 +2,8 @@
 
 - ``serve``: the gRPC server (health ``NOT_SERVING`` until the database is reachable
   and migrated to head; reflection; graceful drain on SIGTERM);
-- ``worker``: provisions the ROPO_REFUND stream and runs the outbox relay;
+- ``worker``: provisions the ROPO_REFUND stream, runs the outbox relay and the
+  consumers of invoice and payment events that open refund cases;
 - ``migrate``: ``alembic upgrade head`` on the service database.
 
 Configuration comes from ``ROPO_REFUND_*`` variables (``ropo_refund.config``).
@@ -27,7 +28,7 @@ main = ServiceCommands(
     bootstrap=bootstrap,
     run_worker=run_worker,
     migrations_dir=migrations_dir,
-    worker_summary="stream + outbox relay",
+    worker_summary="stream + outbox relay + invoice/payment event consumers",
     description=__doc__,
 ).main
 

@@ -1,1 +1,2 @@
-"""Use cases of the refund service; issue 7 (refunds) fills it."""
+"""Use cases of the refund service: the account wizard, staff actions, payouts and the
+opening of cases from events; the ports they need and the unit of work."""
