@@ -10,6 +10,9 @@ from typing import TextIO
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from ropo_sandbox.bank import api as bank_api
+from ropo_sandbox.bank.state import PREFIX as BANK_PREFIX
+from ropo_sandbox.bank.state import build_bank
 from ropo_sandbox.config import SandboxSettings
 from ropo_sandbox.idp import authorize, metadata, token
 from ropo_sandbox.idp.broker import build_broker
@@ -52,6 +55,8 @@ def create_app(
         app.include_router(router, prefix="/idp")
     for router in (psp_api.router, psp_page.router, psp_control.router):
         app.include_router(router, prefix=PSP_PREFIX)
+    app.state.bank = build_bank(clock, log)
+    app.include_router(bank_api.router, prefix=BANK_PREFIX)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
