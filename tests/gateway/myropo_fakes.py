@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
+import re
+import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -63,6 +66,21 @@ from ropo_gateway.clients.payments import (
     PaymentView,
     PspReturnKind,
 )
+from ropo_gateway.clients.refunds import (
+    AccountInput,
+    PayoutBatchPage,
+    PayoutBatchState,
+    PayoutBatchView,
+    PayoutFile,
+    PayoutStatusImport,
+    RefundAccountView,
+    RefundCasePage,
+    RefundCaseView,
+    RefundLetter,
+    RefundOrigin,
+    RefundState,
+    StaffActor,
+)
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
 from ropo_gateway.myropo.deps import (
@@ -71,6 +89,7 @@ from ropo_gateway.myropo.deps import (
     get_invoice_source,
     get_payment_source,
     get_payment_time_source,
+    get_refund_source,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
@@ -78,6 +97,8 @@ from ropo_platform.errors import FieldViolation
 from ropo_platform.money import Money
 from ropo_platform.money_proto import money_to_proto
 from ropo_platform.rpc.errors import ErrorInfo, RpcError
+from schwifty import BIC, IBAN
+from schwifty import exceptions as schwifty_errors
 
 State = invoice_pb2.Invoice.State
 MAIJA = Identity("a" * 64, "Maija Meikäläinen", "150385-****", "loa2")
@@ -852,6 +873,7 @@ class Harness:
     clock: FakeClock
     session_token: str
     payments: FakePayments = field(default_factory=FakePayments)
+    refunds: FakeRefunds = field(default_factory=lambda: FakeRefunds())
 
     async def login(self, identity: Identity) -> httpx.AsyncClient:
         """Another browser, logged in as ``identity`` (close it with ``aclose``)."""
@@ -886,12 +908,14 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
     )
     clock = FakeClock()
     invoices, access, payments = FakeInvoices(), FakeAccess(), FakePayments()
+    refunds = FakeRefunds()
     app = create_app(config, clock=clock)
     app.dependency_overrides[get_payment_source] = lambda: payments
     app.dependency_overrides[get_invoice_source] = lambda: invoices
     app.dependency_overrides[get_payment_time_source] = lambda: invoices
     app.dependency_overrides[get_access_source] = lambda: access
     app.dependency_overrides[get_authorization_source] = lambda: access
+    app.dependency_overrides[get_refund_source] = lambda: refunds
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
         token, _ = await runtime.sessions.open_session(MAIJA, None)
@@ -900,8 +924,525 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
             base_url="http://localhost",
             cookies={"ropo_session": token},
         ) as client:
-            yield Harness(client, runtime, invoices, access, clock, token, payments)
+            yield Harness(client, runtime, invoices, access, clock, token, payments, refunds)
 
 
 def names(items: Sequence[dict[str, Any]]) -> list[str]:
     return [str(item["name"]) for item in items]
+
+
+# ------------------------------------------------------------------------------ refunds
+
+#: The SEPA countries the fake refund service pays to (the real one asks schwifty's registry).
+SEPA_COUNTRIES = frozenset(
+    {
+        *("AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GI"),
+        *("GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MT", "NL", "NO"),
+        *("PL", "PT", "RO", "SE", "SI", "SK", "SM", "VA", "AD"),
+    }
+)
+#: A valid Finnish test IBAN (its BIC is derived: OKOYFIHH) and a valid non-SEPA one.
+GOOD_IBAN = "FI49 5000 9420 0287 30"
+NON_SEPA_IBAN = "SA03 8000 0000 6080 1016 7519"
+#: Case number and MyRopo ID of the first case ``FakeRefunds.open_case`` opens.
+CASE_NUMBER = "9000000017"
+REFUND_MYROPO_ID = "4KQ79XMP2D3H"
+_HOLDER = re.compile(r"^[\w .,'&-]{2,70}$")
+
+
+def refund_error(
+    code: grpc.StatusCode,
+    reason: str,
+    message: str = "",
+    *violations: FieldViolation,
+    metadata: Mapping[str, str] | None = None,
+    retry_after_seconds: float | None = None,
+) -> UpstreamError:
+    """A refusal of the refund service as the client raises it."""
+    return UpstreamError(
+        "refund",
+        RpcError(
+            code=code,
+            message=message or reason.lower().replace("_", " "),
+            error_info=ErrorInfo(reason, "refund.ropo", dict(metadata or {})),
+            field_violations=tuple(violations),
+            retry_after_seconds=retry_after_seconds,
+        ),
+    )
+
+
+def _iban_violation(raw: str) -> tuple[str, str] | None:
+    """(iban_problem, the service's sentence) of a bad IBAN, as CONTRACT §1 words them."""
+    compact = raw.replace(" ", "").upper()
+    if not compact:
+        return "missing", "Enter the IBAN."
+    if not re.match(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$", compact):
+        return (
+            "format",
+            "An IBAN has a two-letter country code, two check digits and the account number.",
+        )
+    try:
+        IBAN(compact)
+    except schwifty_errors.InvalidLength:
+        return "length", f"An IBAN of {compact[:2]} has the wrong number of characters."
+    except schwifty_errors.InvalidChecksumDigits:
+        return "checksum", "The IBAN's check digits do not match: check the number."
+    except ValueError:
+        return (
+            "format",
+            "An IBAN has a two-letter country code, two check digits and the account number.",
+        )
+    if compact[:2] not in SEPA_COUNTRIES:
+        return "not_sepa", "Refunds are paid only to accounts in the SEPA area."
+    return None
+
+
+def mask_iban(iban: str) -> str:
+    compact = iban.replace(" ", "").upper()
+    middle = " ".join("****" for _ in range((len(compact) - 6 + 3) // 4))
+    return f"{compact[:4]} {middle} {compact[-2:]}"
+
+
+@dataclass
+class _StoredCase:
+    view: RefundCaseView
+    myropo_id: str
+    version: int = 1
+    #: The full IBAN of the current account (never leaves the fake in a view).
+    iban: str = ""
+    approved_account: str = ""
+    changed_by: str = ""
+
+
+@dataclass
+class FakeRefunds:
+    """The refund service as the gateway sees it: the wizard with verification per subject,
+    attempt limits, etags and request-id replay; staff actions with roles and four eyes;
+    batches; a status report in a tiny JSON form (``{"batch", "paid", "rejected"}``)."""
+
+    cases: dict[str, _StoredCase] = field(default_factory=dict)
+    batches: dict[str, PayoutFile] = field(default_factory=dict)
+    verified: set[tuple[str, str]] = field(default_factory=set)
+    failures: dict[str, int] = field(default_factory=dict)
+    max_failures: int = 5
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    #: Every account submitted (the only place a full IBAN goes).
+    submitted: list[AccountInput] = field(default_factory=list)
+    staff_calls: list[tuple[str, str, StaffActor]] = field(default_factory=list)
+    fail_with: UpstreamError | None = None
+    _done: dict[tuple[str, str], tuple[object, object]] = field(default_factory=dict)
+
+    def _check(self, method: str, target: str = "") -> None:
+        self.calls.append((method, target))
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def open_case(
+        self,
+        *,
+        debtor: str = "",
+        invoice: str = "invoices/maija-1",
+        case_number: str = CASE_NUMBER,
+        myropo_id: str = REFUND_MYROPO_ID,
+        refundable: str = "25.00",
+        fee: str = "5.00",
+        debtor_name: str = "Maija Meikäläinen",
+        origin: RefundOrigin = RefundOrigin.OVERPAYMENT,
+        state: RefundState = RefundState.AWAITING_ACCOUNT,
+    ) -> RefundCaseView:
+        """A case as ``refund_case_opened`` leaves it."""
+        number = len(self.cases) + 1
+        name = f"refundCases/{uuid.UUID(int=number, version=4)}"
+        view = RefundCaseView(
+            name=name,
+            state=state,
+            origin=origin,
+            case_number=case_number,
+            invoice=invoice,
+            payment=f"payments/p{number}",
+            debtor_party=debtor,
+            debtor_display_name=debtor_name,
+            refundable_amount=Money(refundable, "EUR"),
+            handling_fee=Money(fee, "EUR"),
+            payout_amount=Money(refundable, "EUR") - Money(fee, "EUR"),
+            account=None,
+            payout_batch="",
+            status_message="",
+            etag="",
+            create_time=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+            update_time=datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+            paid_time=None,
+            approver="",
+            approve_time=None,
+            previous_accounts=(),
+            failed_payout_count=0,
+        )
+        stored = _StoredCase(view, myropo_id)
+        self.cases[name] = stored
+        self._touch(stored)
+        return self.cases[name].view
+
+    def view(self, name: str) -> RefundCaseView:
+        return self.cases[name].view
+
+    def confirm_account(
+        self, name: str, *, iban: str = GOOD_IBAN, holder: str = "Maija Meikäläinen"
+    ) -> RefundCaseView:
+        """The person reported and confirmed ``iban``: the case awaits approval."""
+        stored = self.cases[name]
+        account = self._account(AccountInput(iban, "", holder), stored.view.debtor_party, True)
+        stored.iban = iban.replace(" ", "").upper()
+        return self._touch(stored, state=RefundState.AWAITING_APPROVAL, account=account)
+
+    def _touch(self, stored: _StoredCase, **changes: Any) -> RefundCaseView:
+        stored.version += 1
+        etag = hashlib.sha256(f"{stored.view.name}:{stored.version}".encode()).hexdigest()[:16]
+        stored.view = replace(stored.view, etag=etag, **changes)
+        return stored.view
+
+    def _replay(self, method: str, request_id: str, key: object) -> object | None:
+        done = self._done.get((method, request_id))
+        if done is None:
+            return None
+        if done[0] != key:
+            raise refund_error(grpc.StatusCode.INVALID_ARGUMENT, "REQUEST_ID_REUSED")
+        return done[1]
+
+    def _remember(self, method: str, request_id: str, key: object, result: object) -> None:
+        self._done[(method, request_id)] = (key, result)
+
+    def _case_for(self, name: str, subject: str) -> _StoredCase:
+        stored = self.cases.get(name)
+        if stored is None or (subject and (subject, name) not in self.verified):
+            raise refund_error(grpc.StatusCode.NOT_FOUND, "REFUND_CASE_NOT_FOUND")
+        return stored
+
+    # ------------------------------------------------------------------ the wizard
+
+    async def verify_refund_case(
+        self, request_id: str, subject: str, case_number: str, myropo_id: str
+    ) -> RefundCaseView:
+        self._check("VerifyRefundCase", case_number)
+        if self.failures.get(subject, 0) >= self.max_failures:
+            raise refund_error(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                "REFUND_VERIFICATION_LOCKED",
+                retry_after_seconds=900,
+            )
+        wanted_number = re.sub(r"[ -]", "", case_number)
+        wanted_id = re.sub(r"[ -]", "", myropo_id).upper().replace("O", "0")
+        for name, stored in self.cases.items():
+            if (
+                stored.view.case_number == wanted_number
+                and hmac.compare_digest(stored.myropo_id, wanted_id)
+                and stored.view.state not in (RefundState.PAID, RefundState.REJECTED)
+            ):
+                self.verified.add((subject, name))
+                return stored.view
+        self.failures[subject] = self.failures.get(subject, 0) + 1
+        raise refund_error(
+            grpc.StatusCode.NOT_FOUND,
+            "REFUND_CASE_NOT_FOUND",
+            "No refund case matches the case number and MyRopo ID.",
+        )
+
+    def _account_violations(self, account: AccountInput) -> UpstreamError | None:
+        violations: list[FieldViolation] = []
+        metadata: dict[str, str] = {}
+        problem = _iban_violation(account.iban)
+        if problem is not None:
+            metadata["iban_problem"] = problem[0]
+            violations.append(FieldViolation("iban", problem[1], "IBAN_" + problem[0].upper()))
+        if account.bic:
+            try:
+                BIC(account.bic)
+            except ValueError:
+                violations.append(FieldViolation("bic", "The BIC is not valid.", "BIC_INVALID"))
+        if not _HOLDER.match(account.holder_name.strip()):
+            violations.append(
+                FieldViolation("holder_name", "Enter the account holder's name.", "HOLDER_NAME")
+            )
+        if not violations:
+            return None
+        return refund_error(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "REFUND_ACCOUNT_INVALID",
+            "The account is not valid.",
+            *violations,
+            metadata=metadata,
+        )
+
+    def _account(self, account: AccountInput, reporter: str, confirmed: bool) -> RefundAccountView:
+        compact = account.iban.replace(" ", "").upper()
+        bic = account.bic or (IBAN(compact).bic and str(IBAN(compact).bic)) or ""
+        return RefundAccountView(
+            masked_iban=mask_iban(compact),
+            bic=bic,
+            holder_name=account.holder_name.strip(),
+            confirmed=confirmed,
+            reporter=reporter,
+            report_time=datetime(2025, 3, 1, 12, 0, tzinfo=UTC),
+            replaced_by="",
+            replace_reason="",
+            replace_time=None,
+        )
+
+    async def submit_refund_account(
+        self, request_id: str, refund_case: str, subject: str, account: AccountInput
+    ) -> RefundCaseView:
+        self._check("SubmitRefundAccount", refund_case)
+        key = (refund_case, subject, account)
+        replayed = self._replay("submit", request_id, key)
+        if isinstance(replayed, RefundCaseView):
+            return replayed
+        stored = self._case_for(refund_case, subject)
+        if stored.view.state not in (RefundState.AWAITING_ACCOUNT, RefundState.ACCOUNT_SUBMITTED):
+            raise refund_error(
+                grpc.StatusCode.FAILED_PRECONDITION, "REFUND_ACCOUNT_ALREADY_CONFIRMED"
+            )
+        refused = self._account_violations(account)
+        if refused is not None:
+            raise refused
+        self.submitted.append(account)
+        previous = stored.view.previous_accounts
+        if stored.view.account is not None:
+            previous += (replace(stored.view.account, replaced_by=subject),)
+        stored.iban = account.iban.replace(" ", "").upper()
+        view = self._touch(
+            stored,
+            state=RefundState.ACCOUNT_SUBMITTED,
+            account=self._account(account, subject, False),
+            previous_accounts=previous,
+        )
+        self._remember("submit", request_id, key, view)
+        return view
+
+    async def confirm_refund_account(
+        self, request_id: str, refund_case: str, subject: str, etag: str
+    ) -> RefundCaseView:
+        self._check("ConfirmRefundAccount", refund_case)
+        key = (refund_case, subject, etag)
+        replayed = self._replay("confirm", request_id, key)
+        if isinstance(replayed, RefundCaseView):
+            return replayed
+        stored = self._case_for(refund_case, subject)
+        if stored.view.state is not RefundState.ACCOUNT_SUBMITTED:
+            confirmed = stored.view.account is not None and stored.view.account.confirmed
+            raise refund_error(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "REFUND_ACCOUNT_ALREADY_CONFIRMED" if confirmed else "REFUND_ACCOUNT_NOT_SUBMITTED",
+            )
+        if etag != stored.view.etag:
+            raise refund_error(grpc.StatusCode.ABORTED, "REFUND_CASE_CHANGED")
+        assert stored.view.account is not None
+        holder = stored.view.account.holder_name.casefold().split()
+        debtor = stored.view.debtor_display_name.casefold().split()
+        matches = bool(debtor) and all(token in debtor for token in holder)
+        view = self._touch(
+            stored,
+            state=RefundState.AWAITING_APPROVAL if matches else RefundState.MANUAL_REVIEW,
+            account=replace(stored.view.account, confirmed=True),
+        )
+        self._remember("confirm", request_id, key, view)
+        return view
+
+    async def get_refund_case(self, name: str, subject: str = "") -> RefundCaseView:
+        self._check("GetRefundCase", name)
+        return self._case_for(name, subject).view
+
+    async def list_refund_cases(
+        self,
+        *,
+        states: Sequence[RefundState] = (),
+        debtor_party: str = "",
+        invoice: str = "",
+        page_size: int = 50,
+        page_token: str = "",
+    ) -> RefundCasePage:
+        self._check("ListRefundCases", invoice or debtor_party)
+        found = [
+            stored.view
+            for stored in self.cases.values()
+            if (not states or stored.view.state in states)
+            and (not debtor_party or stored.view.debtor_party == debtor_party)
+            and (not invoice or stored.view.invoice == invoice)
+        ]
+        offset = int(page_token or 0)
+        page = found[offset : offset + page_size]
+        more = offset + page_size < len(found)
+        return RefundCasePage(tuple(page), str(offset + page_size) if more else "")
+
+    # ------------------------------------------------------------------ staff
+
+    def _staff(self, method: str, name: str, actor: StaffActor, *roles: str) -> _StoredCase:
+        self._check(method, name)
+        self.staff_calls.append((method, name, actor))
+        if not set(roles) & set(actor.roles):
+            raise refund_error(grpc.StatusCode.PERMISSION_DENIED, "REFUND_ROLE_REQUIRED")
+        stored = self.cases.get(name)
+        if stored is None:
+            raise refund_error(grpc.StatusCode.NOT_FOUND, "REFUND_CASE_NOT_FOUND")
+        return stored
+
+    async def approve_refund(
+        self, request_id: str, name: str, actor: StaffActor, etag: str
+    ) -> RefundCaseView:
+        stored = self._staff("ApproveRefund", name, actor, "agent", "supervisor")
+        if stored.view.state not in (RefundState.AWAITING_APPROVAL, RefundState.MANUAL_REVIEW):
+            raise refund_error(grpc.StatusCode.FAILED_PRECONDITION, "REFUND_NOT_APPROVABLE")
+        if etag != stored.view.etag:
+            raise refund_error(grpc.StatusCode.ABORTED, "REFUND_CASE_CHANGED")
+        if stored.changed_by == actor.subject:
+            raise refund_error(grpc.StatusCode.PERMISSION_DENIED, "REFUND_FOUR_EYES_REQUIRED")
+        stored.approved_account = stored.iban
+        return self._touch(
+            stored,
+            state=RefundState.APPROVED,
+            approver=actor.subject,
+            approve_time=datetime(2025, 3, 2, 10, 0, tzinfo=UTC),
+        )
+
+    async def reject_refund(
+        self, request_id: str, name: str, actor: StaffActor, reason: str
+    ) -> RefundCaseView:
+        stored = self._staff("RejectRefund", name, actor, "agent", "supervisor")
+        if stored.view.state in (RefundState.IN_PAYOUT, RefundState.PAID, RefundState.REJECTED):
+            raise refund_error(grpc.StatusCode.FAILED_PRECONDITION, "REFUND_NOT_REJECTABLE")
+        if not reason.strip():
+            raise refund_error(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "INVALID_ARGUMENT",
+                "",
+                FieldViolation("reason", "Give a reason."),
+            )
+        return self._touch(stored, state=RefundState.REJECTED, status_message=reason)
+
+    async def change_refund_account(
+        self, request_id: str, name: str, actor: StaffActor, account: AccountInput, reason: str
+    ) -> RefundCaseView:
+        stored = self._staff("ChangeRefundAccount", name, actor, "supervisor")
+        if stored.view.state in (RefundState.IN_PAYOUT, RefundState.PAID, RefundState.REJECTED):
+            raise refund_error(grpc.StatusCode.FAILED_PRECONDITION, "REFUND_ACCOUNT_LOCKED")
+        refused = self._account_violations(account)
+        if refused is not None:
+            raise refused
+        self.submitted.append(account)
+        previous = stored.view.previous_accounts
+        if stored.view.account is not None:
+            previous += (
+                replace(
+                    stored.view.account,
+                    replaced_by=actor.subject,
+                    replace_reason=reason,
+                    replace_time=datetime(2025, 3, 2, 9, 0, tzinfo=UTC),
+                ),
+            )
+        stored.iban = account.iban.replace(" ", "").upper()
+        stored.changed_by = actor.subject
+        return self._touch(
+            stored,
+            state=RefundState.AWAITING_APPROVAL,
+            account=self._account(account, actor.subject, True),
+            previous_accounts=previous,
+            approver="",
+            approve_time=None,
+        )
+
+    async def export_payout_batch(
+        self, request_id: str, actor: StaffActor, execution_date: date | None = None
+    ) -> PayoutFile:
+        self._check("ExportPayoutBatch", request_id)
+        self.staff_calls.append(("ExportPayoutBatch", "", actor))
+        if "supervisor" not in actor.roles:
+            raise refund_error(grpc.StatusCode.PERMISSION_DENIED, "REFUND_ROLE_REQUIRED")
+        approved = [
+            stored
+            for stored in self.cases.values()
+            if stored.view.state is RefundState.APPROVED and not stored.view.payout_batch
+        ]
+        if not approved:
+            raise refund_error(grpc.StatusCode.FAILED_PRECONDITION, "NO_APPROVED_REFUNDS")
+        number = len(self.batches) + 1
+        name = f"payoutBatches/{uuid.UUID(int=1000 + number, version=4)}"
+        for stored in approved:
+            self._touch(stored, state=RefundState.IN_PAYOUT, payout_batch=name)
+        batch = PayoutBatchView(
+            name=name,
+            state=PayoutBatchState.EXPORTED,
+            message_id=f"ROPO{number:028x}",
+            refund_cases=tuple(stored.view.name for stored in approved),
+            total_amount=Money.sum((s.view.payout_amount for s in approved), "EUR"),
+            execution_date=execution_date or date(2025, 3, 3),
+            create_time=datetime(2025, 3, 2, 12, 0, tzinfo=UTC),
+            exporter=actor.subject,
+            paid_count=0,
+            failed_count=0,
+            status_time=None,
+        )
+        content = b"<Document>pain.001.001.09 " + name.encode() + b"</Document>"
+        made = PayoutFile(batch, content, "application/xml", f"{batch.message_id}.xml")
+        self.batches[name] = made
+        return made
+
+    async def import_payout_status(
+        self, request_id: str, actor: StaffActor, content: bytes
+    ) -> PayoutStatusImport:
+        self._check("ImportPayoutStatus", request_id)
+        self.staff_calls.append(("ImportPayoutStatus", "", actor))
+        try:
+            report = json.loads(content)
+            batch_name, paid, rejected = report["batch"], report["paid"], report["rejected"]
+        except (ValueError, KeyError, TypeError):
+            raise refund_error(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "PAYOUT_STATUS_INVALID",
+                "",
+                FieldViolation("content", "The file is not a pain.002 status report."),
+            ) from None
+        made = self.batches.get(batch_name)
+        if made is None:
+            raise refund_error(grpc.StatusCode.NOT_FOUND, "PAYOUT_BATCH_NOT_FOUND")
+        paid_count = failed_count = 0
+        for name in made.batch.refund_cases:
+            stored = self.cases[name]
+            if stored.view.state is not RefundState.IN_PAYOUT:
+                continue
+            if name in paid:
+                self._touch(stored, state=RefundState.PAID)
+                paid_count += 1
+            elif name in rejected:
+                self._touch(
+                    stored,
+                    state=RefundState.AWAITING_ACCOUNT,
+                    account=None,
+                    payout_batch="",
+                    status_message="AC04 closed account",
+                )
+                failed_count += 1
+        batch = replace(
+            made.batch,
+            state=PayoutBatchState.COMPLETED,
+            paid_count=made.batch.paid_count + paid_count,
+            failed_count=made.batch.failed_count + failed_count,
+        )
+        self.batches[batch_name] = replace(made, batch=batch)
+        return PayoutStatusImport(batch, paid_count, failed_count)
+
+    async def list_payout_batches(
+        self, *, page_size: int = 50, page_token: str = ""
+    ) -> PayoutBatchPage:
+        self._check("ListPayoutBatches")
+        newest = [made.batch for made in reversed(list(self.batches.values()))]
+        return PayoutBatchPage(tuple(newest[:page_size]), "")
+
+    async def get_payout_batch(self, name: str) -> PayoutFile:
+        self._check("GetPayoutBatch", name)
+        if name not in self.batches:
+            raise refund_error(grpc.StatusCode.NOT_FOUND, "PAYOUT_BATCH_NOT_FOUND")
+        return self.batches[name]
+
+    async def get_refund_letter(self, refund_case: str, language_code: str) -> RefundLetter:
+        self._check("GetRefundLetter", refund_case)
+        if refund_case not in self.cases:
+            raise refund_error(grpc.StatusCode.NOT_FOUND, "REFUND_CASE_NOT_FOUND")
+        return RefundLetter(PDF, "application/pdf", f"palautus-{language_code}.pdf")

@@ -30,7 +30,7 @@ import structlog
 from gateway_support import FakeClock
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
-from myropo_fakes import FakePayments
+from myropo_fakes import FakePayments, FakeRefunds
 from pydantic import SecretStr
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2, payment_time_pb2
 from ropo_gateway.app import create_app
@@ -51,6 +51,7 @@ from ropo_gateway.ropo_one.deps import (
     get_creditors,
     get_payment_plans,
     get_payments,
+    get_refunds,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
 from ropo_platform.db import upgrade_to_head_async
@@ -472,6 +473,7 @@ class Console:
     settings: GatewaySettings
     authz: FakeAuthorizations
     payments: FakePayments = field(default_factory=FakePayments)
+    refunds: FakeRefunds = field(default_factory=FakeRefunds)
 
     async def login_staff(self, user_id: str) -> httpx.Response:
         """Log a sandbox staff user in through the real code flow; the callback's response."""
@@ -539,7 +541,9 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
     cases, creditors = FakeCases(), FakeCreditors()
     authz = FakeAuthorizations(cases)
     payments = FakePayments()
+    refunds = FakeRefunds()
     app.dependency_overrides[get_payments] = lambda: payments
+    app.dependency_overrides[get_refunds] = lambda: refunds
     app.dependency_overrides[get_cases] = lambda: cases
     app.dependency_overrides[get_payment_plans] = lambda: cases
     app.dependency_overrides[get_creditors] = lambda: creditors
@@ -550,7 +554,15 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
         )
         async with httpx.AsyncClient(transport=transport, base_url=GATEWAY) as client:
             yield Console(
-                client, app.state.runtime, cases, creditors, clock, settings, authz, payments
+                client,
+                app.state.runtime,
+                cases,
+                creditors,
+                clock,
+                settings,
+                authz,
+                payments,
+                refunds,
             )
 
 

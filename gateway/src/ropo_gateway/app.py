@@ -3,7 +3,9 @@
 Router layout (prefixes are part of the contract with the ingress):
 
 - ``/``, ``/login``, ``/auth/callback``, ``/logout``, ``/logged-out`` — MyRopo pages and login
-- ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku``, ``/tilinumero`` — MyRopo pages
+- ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku`` — MyRopo pages
+- ``/tilinumero``, ``/tilinumero/{id}/{tili,vahvista,valmis}`` — *Ilmoita tilinumero*
+  (``myropo.refund_routes``)
 - ``/laskut/{id}/maksa`` (POST), ``/laskut/maksa`` — *Maksa* through the PSP
 - ``/maksu/paluu`` (the browser back from the PSP), ``/maksu/callback`` (the PSP's server
   calls; no session) — ``myropo.payment_routes``
@@ -42,6 +44,8 @@ from ropo_gateway.myropo.api import api as myropo_api
 from ropo_gateway.myropo.payment_routes import router as payment_router
 from ropo_gateway.myropo.payment_time_api import api as payment_time_api
 from ropo_gateway.myropo.payment_time_routes import router as payment_time_router
+from ropo_gateway.myropo.refund_api import api as refund_api
+from ropo_gateway.myropo.refund_routes import router as refund_router
 from ropo_gateway.myropo.routes import router as myropo_router
 from ropo_gateway.runtime import Runtime, build_runtime
 from ropo_gateway.web import language, ops
@@ -200,8 +204,10 @@ def create_app(
     app.include_router(myropo_router)
     app.include_router(payment_router)
     app.include_router(payment_time_router)
+    app.include_router(refund_router)
     app.include_router(myropo_api)
     app.include_router(payment_time_api)
+    app.include_router(refund_api)
     app.include_router(ropo_one.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(

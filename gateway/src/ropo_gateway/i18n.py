@@ -15,6 +15,8 @@ from typing import Final
 
 from ropo_platform.money import Money
 
+from ropo_gateway.refund_texts import REFUND_TEXTS
+
 DEFAULT_LANGUAGE: Final = "fi"
 LANGUAGES: Final = ("fi", "sv", "en")
 LANGUAGE_COOKIE: Final = "ropo_lang"
@@ -163,17 +165,6 @@ _FI: Final[dict[str, str]] = {
     "lookup.error.required": "Täytä kenttä {label}.",
     "lookup.error.too_long": "{label} on liian pitkä.",
     "lookup.limit_note": "Voit tehdä enintään {count} hakua {minutes} minuutin aikana.",
-    "refund.title": "Ilmoita tilinumero – MyRopo",
-    "refund.heading": "Ilmoita tilinumero",
-    "refund.body": (
-        "Jos olet maksanut laskun kahdesti tai liikaa, palautamme erotuksen. Tilinumero "
-        "ilmoitetaan kirjeessä olevan asianumeron ja MyRopo-tunnuksen avulla."
-    ),
-    "refund.needed": "Tarvitset:",
-    "refund.need_case": "asianumeron kirjeestä",
-    "refund.need_id": "MyRopo-tunnuksen kirjeestä",
-    "refund.need_iban": "tilinumeron (IBAN), jolle palautus maksetaan",
-    "refund.soon": "Lomake avautuu pian. Siihen asti voit ottaa yhteyttä asiakaspalveluun.",
     "error.invoice_not_found.heading": "Laskua ei löytynyt",
     "error.invoice_not_found.body": (
         "Laskua ei ole olemassa tai sinulla ei ole oikeutta nähdä sitä."
@@ -483,17 +474,6 @@ _SV: Final[dict[str, str]] = {
     "lookup.error.required": "Fyll i fältet {label}.",
     "lookup.error.too_long": "{label} är för lång.",
     "lookup.limit_note": "Du kan göra högst {count} sökningar på {minutes} minuter.",
-    "refund.title": "Meddela kontonummer – MyRopo",
-    "refund.heading": "Meddela kontonummer",
-    "refund.body": (
-        "Om du har betalat en faktura två gånger eller för mycket betalar vi tillbaka "
-        "skillnaden. Kontonumret meddelas med ärendenumret och MyRopo-koden i brevet."
-    ),
-    "refund.needed": "Du behöver:",
-    "refund.need_case": "ärendenumret i brevet",
-    "refund.need_id": "MyRopo-koden i brevet",
-    "refund.need_iban": "kontonumret (IBAN) för återbetalningen",
-    "refund.soon": "Formuläret öppnas snart. Tills vidare kan du kontakta kundtjänsten.",
     "logged_out.title": "Utloggning – MyRopo",
     "logged_out.body": "Din session har avslutats. Du kan stänga webbläsaren eller logga in igen.",
     "error.title": "Fel – MyRopo",
@@ -817,17 +797,6 @@ _EN: Final[dict[str, str]] = {
     "lookup.error.required": "Fill in {label}.",
     "lookup.error.too_long": "{label} is too long.",
     "lookup.limit_note": "You can make at most {count} searches in {minutes} minutes.",
-    "refund.title": "Report an account number – MyRopo",
-    "refund.heading": "Report an account number",
-    "refund.body": (
-        "If you paid an invoice twice or paid too much, we refund the difference. You report "
-        "the account with the case number and the MyRopo ID in the letter."
-    ),
-    "refund.needed": "You need:",
-    "refund.need_case": "the case number in the letter",
-    "refund.need_id": "the MyRopo ID in the letter",
-    "refund.need_iban": "the account number (IBAN) for the refund",
-    "refund.soon": "The form opens soon. Until then, please contact customer service.",
     "logged_out.title": "Logged out – MyRopo",
     "logged_out.body": "Your session has ended. You can close the browser or log in again.",
     "error.title": "Error – MyRopo",
@@ -1051,7 +1020,11 @@ _EN: Final[dict[str, str]] = {
     "plan.instalment.OVERDUE": "Overdue",
 }
 
-CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"fi": _FI, "sv": _SV, "en": _EN}
+CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {
+    "fi": {**_FI, **REFUND_TEXTS["fi"]},
+    "sv": {**_SV, **REFUND_TEXTS["sv"]},
+    "en": {**_EN, **REFUND_TEXTS["en"]},
+}
 
 
 def negotiate_language(cookie_value: str | None) -> str:
@@ -1066,7 +1039,8 @@ class Translator:
     language: str = DEFAULT_LANGUAGE
 
     def __call__(self, key: str, **values: object) -> str:
-        text = CATALOGUE.get(self.language, _FI).get(key) or _FI.get(key, key)
+        finnish = CATALOGUE[DEFAULT_LANGUAGE]
+        text = CATALOGUE.get(self.language, finnish).get(key) or finnish.get(key, key)
         return text.format(**values) if values else text
 
     def date(self, value: date | None) -> str:

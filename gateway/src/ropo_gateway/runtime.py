@@ -24,6 +24,7 @@ from ropo_gateway.clients.authorization import AuthorizationClient
 from ropo_gateway.clients.base import open_channel
 from ropo_gateway.clients.invoices import InvoiceClient
 from ropo_gateway.clients.payments import PaymentClient
+from ropo_gateway.clients.refunds import RefundClient
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.myropo.rate_limit import LookupRateLimiter, RateLimit
 from ropo_gateway.storage.audit_store import SqlAuditLog
@@ -36,6 +37,7 @@ DEFAULT_MIGRATIONS_DIR: Final = Path(__file__).resolve().parents[2] / "migration
 INVOICE_SERVICE: Final = "ropo.invoice.v1.InvoiceService"
 AUTHORIZATION_SERVICE: Final = "ropo.authorization.v1.AuthorizationService"
 PAYMENT_SERVICE: Final = "ropo.payment.v1.PaymentService"
+REFUND_SERVICE: Final = "ropo.refund.v1.RefundService"
 
 
 def migrations_dir(settings: GatewaySettings) -> Path:
@@ -89,6 +91,8 @@ class Runtime:
     authorization: AuthorizationClient
     #: Payments through the PSP (*Maksa*, the return and callback endpoints, Ropo One).
     payments: PaymentClient
+    #: Refund cases and payouts (*Ilmoita tilinumero*, Ropo One's *Palautukset*).
+    refunds: RefundClient
     #: *Hae lasku* attempts per person (the grants are kept by the authorization service).
     lookup_limiter: LookupRateLimiter
     #: Ropo One's staff login: its OIDC client and staff sessions.
@@ -130,6 +134,7 @@ def build_runtime(
         "invoice": open_channel(settings.invoice_addr, timeout),
         "authorization": open_channel(settings.authorization_addr, timeout),
         "payment": open_channel(settings.payment_addr, timeout),
+        "refund": open_channel(settings.refund_addr, timeout),
     }
     return Runtime(
         settings=settings,
@@ -140,6 +145,7 @@ def build_runtime(
         invoices=InvoiceClient(channels["invoice"], timeout),
         authorization=AuthorizationClient(channels["authorization"], timeout),
         payments=PaymentClient(channels["payment"], timeout),
+        refunds=RefundClient(channels["refund"], timeout),
         lookup_limiter=LookupRateLimiter(
             SqlAttemptStore(database), lookup_rate_limit(settings), clock
         ),

@@ -42,6 +42,11 @@ class Purpose(StrEnum):
     ACCESS_DENIED = "access_denied"
     #: A PSP redirect or callback whose signature (or shape) did not verify.
     PSP_RETURN = "psp_return"
+    #: A staff user read a refund case, its letter, the refund list or a payout file.
+    REFUND_VIEW = "refund_view"
+    #: A staff user approved, rejected or changed the account of a refund, or made a
+    #: payout batch or imported its bank status (also when the service refused it).
+    REFUND_ADMIN = "refund_admin"
 
 
 class Outcome(StrEnum):

@@ -1,8 +1,8 @@
 """FastAPI dependencies of the MyRopo routes.
 
 The service clients are reached through ``get_invoice_source``,
-``get_access_source``, ``get_authorization_source``, ``get_payment_source`` and
-``get_payment_time_source`` only, so
+``get_access_source``, ``get_authorization_source``, ``get_payment_source``,
+``get_payment_time_source`` and ``get_refund_source`` only, so
 tests swap them for fakes with ``app.dependency_overrides`` while sessions, the audit log
 and the rate limit stay real.
 """
@@ -24,6 +24,7 @@ from ropo_gateway.myropo.lookup import InvoiceLookup
 from ropo_gateway.myropo.payment_time import PaymentTime, PaymentTimeSource
 from ropo_gateway.myropo.payments import OnlinePayments, PaymentSource
 from ropo_gateway.myropo.ports import AccessSource, AuthorizationSource, InvoiceSource
+from ropo_gateway.myropo.refunds import RefundSource, RefundWizard
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
 from ropo_gateway.web.pages import translator_for
 
@@ -55,11 +56,17 @@ def get_payment_time_source(runtime: RuntimeDep) -> PaymentTimeSource:
     return runtime.invoices
 
 
+def get_refund_source(runtime: RuntimeDep) -> RefundSource:
+    """The refund service client (*Ilmoita tilinumero* and its notices)."""
+    return runtime.refunds
+
+
 InvoiceSourceDep = Annotated[InvoiceSource, Depends(get_invoice_source)]
 PaymentTimeSourceDep = Annotated[PaymentTimeSource, Depends(get_payment_time_source)]
 PaymentSourceDep = Annotated[PaymentSource, Depends(get_payment_source)]
 AccessSourceDep = Annotated[AccessSource, Depends(get_access_source)]
 AuthorizationSourceDep = Annotated[AuthorizationSource, Depends(get_authorization_source)]
+RefundSourceDep = Annotated[RefundSource, Depends(get_refund_source)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,3 +158,10 @@ def get_payment_time(policy: AccessPolicyDep, source: PaymentTimeSourceDep) -> P
 
 
 PaymentTimeDep = Annotated[PaymentTime, Depends(get_payment_time)]
+
+
+def get_refund_wizard(policy: AccessPolicyDep, source: RefundSourceDep) -> RefundWizard:
+    return RefundWizard(source, policy)
+
+
+RefundWizardDep = Annotated[RefundWizard, Depends(get_refund_wizard)]

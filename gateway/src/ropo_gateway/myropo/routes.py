@@ -14,14 +14,15 @@
 - ``POST /laskut/{invoice_id}/valtuutukset`` — *Valtuutus*: authorize a person (CSRF);
 - ``POST /laskut/{invoice_id}/valtuutukset/{authorization_id}/peru`` — *Peru valtuutus*;
 - ``GET /hae-lasku`` and ``POST /hae-lasku`` — *Hae lasku* both ways (CSRF-protected);
-- ``GET /tilinumero`` — *Ilmoita tilinumero* (explains what is needed; the form comes
-  with the refund issue).
+- *Ilmoita tilinumero* (``/tilinumero``, ``refund_routes``): the front page and the invoice
+  page point to it with a notice for every refund waiting for an account.
 
 The JSON twin of these is ``myropo.api``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Final
 from urllib.parse import urlencode
@@ -33,6 +34,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ropo_gateway.auth.csrf import CSRF_FIELD, csrf_valid
 from ropo_gateway.clients.authorization import Action, new_request_id
+from ropo_gateway.clients.refunds import RefundCaseView
 from ropo_gateway.errors import ApiError
 from ropo_gateway.myropo.access import DELEGATE_REASONS, LOOKUP_REASON, InvoiceAccessPolicy
 from ropo_gateway.myropo.authorizations import (
@@ -57,6 +59,7 @@ from ropo_gateway.myropo.deps import (
     InvoiceSourceDep,
     LanguageDep,
     PaymentTimeDep,
+    RefundSourceDep,
     get_customer,
 )
 from ropo_gateway.myropo.invoice_page import InvoicePageData, InvoiceReader
@@ -80,6 +83,8 @@ from ropo_gateway.myropo.payment_time_views import (
 )
 from ropo_gateway.myropo.payments import payable_row
 from ropo_gateway.myropo.ports import InvoiceSource
+from ropo_gateway.myropo.refund_views import start_url
+from ropo_gateway.myropo.refunds import RefundSource, awaiting_refunds, invoice_refunds
 from ropo_gateway.myropo.responses import pdf_response
 from ropo_gateway.myropo.views import InvoiceDetail
 from ropo_gateway.runtime import Runtime
@@ -127,9 +132,11 @@ async def render_front_page(
     *,
     payment_problem: str = "",
     status: int = 200,
+    refunds: RefundSource | None = None,
 ) -> Response:
     """*Laskut* or *Arkisto*: one page of the person's invoices, with the *Maksa valitut*
-    form on the open tab (``payment_problem`` says why a payment did not start)."""
+    form on the open tab (``payment_problem`` says why a payment did not start) and, when
+    ``refunds`` is given, a notice per refund waiting for the person's account."""
     dashboard = await load_dashboard(
         customer.identity,
         policy,
@@ -143,6 +150,7 @@ async def render_front_page(
     shown = dashboard.request
     archive = shown.tab is Tab.ARCHIVE
     selectable = not archive and any(payable_row(row) for row in dashboard.rows)
+    owed = await awaiting_refunds(refunds, customer.subject) if refunds is not None else []
     return render(
         request,
         "dashboard.html",
@@ -168,6 +176,8 @@ async def render_front_page(
         pay_selected_url=PAY_SELECTED_PATH,
         pay_request_id=new_request_id(),
         payment_problem=payment_problem,
+        refund_notices=owed,
+        refund_start_url=start_url,
     )
 
 
@@ -179,6 +189,7 @@ async def first_page(
     policy: AccessPolicyDep,
     invoices: InvoiceSourceDep,
     language: LanguageDep,
+    refunds: RefundSourceDep,
     tab: str = "",
     q: str = "",
     page: str = "",
@@ -195,7 +206,9 @@ async def first_page(
         query=" ".join(q.split())[:MAX_QUERY_LENGTH],
         page_token=page if len(page) <= MAX_PAGE_TOKEN_LENGTH else "",
     )
-    return await render_front_page(request, runtime, customer, policy, invoices, language, listing)
+    return await render_front_page(
+        request, runtime, customer, policy, invoices, language, listing, refunds=refunds
+    )
 
 
 @dataclass
@@ -233,6 +246,7 @@ def _invoice_response(
     payment_problem: str = "",
     payment_time: PaymentTimeSection | None = None,
     payment_time_problem: str = "",
+    refund_notices: Sequence[RefundCaseView] = (),
 ) -> Response:
     detail = data.detail
     pending = (
@@ -266,6 +280,8 @@ def _invoice_response(
         payment_time_notice=time_notice,
         payment_time_paths=payment_time_paths(detail.row.id),
         extension_form=ExtensionForm.of(payment_time),
+        refund_notices=refund_notices,
+        refund_start_url=start_url,
     )
     if pending is not None:
         clear_notice(response, runtime.settings)
@@ -291,8 +307,12 @@ async def _render_invoice(
     payment_problem: str = "",
     payment_time: PaymentTime | None = None,
     payment_time_problem: str = "",
+    refunds: RefundSource | None = None,
 ) -> Response:
     data = await reader.page(customer.subject, invoice_id, language)
+    # The page is already authorised: a refund of the invoice waiting for an account is
+    # pointed out to whoever sees it (the letter's details are still needed to report one).
+    owed = await invoice_refunds(refunds, data.access.invoice) if refunds is not None else []
     section = await valtuutus.section(data.access, archived=data.detail.row.archived)
     # *Maksuaika* for those who may manage it, while something is open.
     time_section = (
@@ -316,6 +336,7 @@ async def _render_invoice(
         payment_problem=payment_problem,
         payment_time=time_section,
         payment_time_problem=payment_time_problem,
+        refund_notices=owed,
     )
 
 
@@ -360,6 +381,7 @@ async def invoice_page(
     valtuutus: InvoiceAuthorizationsDep,
     language: LanguageDep,
     payment_time: PaymentTimeDep,
+    refunds: RefundSourceDep,
 ) -> Response:
     return await _render_invoice(
         request,
@@ -370,6 +392,7 @@ async def invoice_page(
         invoice_id,
         language,
         payment_time=payment_time,
+        refunds=refunds,
     )
 
 
@@ -595,8 +618,3 @@ async def lookup_submit(
         # Nothing of the input is echoed: every miss renders the very same page.
         return _render_lookup(request, customer, runtime, LookupForm(failed=True), 404)
     return RedirectResponse(invoice_path(row.id), status_code=303)
-
-
-@router.get("/tilinumero")
-async def refund_account_page(request: Request, session: SessionDep) -> Response:
-    return render(request, "refund_account.html", session=session)

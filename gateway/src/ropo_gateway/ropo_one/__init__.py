@@ -1,7 +1,8 @@
 """Ropo One, the staff console: staff login (``/ropo-one/kirjaudu``), the case search
 (``/ropo-one``), the case page (``/ropo-one/tapaukset/{id}``) with the case's
-authorizations (``authorizations.py``, ``admin.py``) and the JSON API
-(``/api/ropo-one/v1``).
+authorizations (``authorizations.py``, ``admin.py``), the refunds (``/ropo-one/palautukset``,
+``refunds.py``) and payout batches (``/ropo-one/maksuaineistot``, ``payouts.py``) and the
+JSON API (``/api/ropo-one/v1``).
 
 Staff sessions are a kind of their own (``auth/staff_sessions.py``); every route that
 names a case asks the authorization service first (``access.py``); every read of a
@@ -11,7 +12,7 @@ audit log (``audit.py``).
 
 from fastapi import APIRouter
 
-from ropo_gateway.ropo_one import api, login, pages
+from ropo_gateway.ropo_one import api, login, pages, payouts, refunds
 
 PREFIX = "/ropo-one"
 
@@ -19,4 +20,6 @@ PREFIX = "/ropo-one"
 router = APIRouter()
 router.include_router(login.router)
 router.include_router(pages.router)
+router.include_router(refunds.router)
+router.include_router(payouts.router)
 router.include_router(api.router)

@@ -96,3 +96,55 @@ def payment_plan_admin(
         data_subject=data_subject,
         reason=PLAN_CANCELLED,
     )
+
+
+#: The resource of the refund list (many cases, no one debtor).
+REFUND_LIST_RESOURCE: Final = "refundCases"
+#: The resource of a refused refund case or batch id that names nothing.
+MALFORMED_REFUND_CASE: Final = "refundCases/-"
+MALFORMED_PAYOUT_BATCH: Final = "payoutBatches/-"
+
+
+def refund_view(
+    identity: StaffIdentity,
+    resource: str,
+    data_subject: str,
+    reason: str,
+    channel: Channel,
+    result_count: int | None = None,
+) -> AuditEvent:
+    """``identity`` read ``resource`` (a refund case, its letter, a payout batch or file, or
+    the refund list with ``result_count`` cases) whose debtor is ``data_subject``."""
+    return AuditEvent(
+        actor=identity.subject,
+        resource=resource,
+        purpose=Purpose.REFUND_VIEW,
+        outcome=Outcome.ALLOWED,
+        channel=channel,
+        data_subject=data_subject,
+        reason=reason,
+        result_count=result_count,
+    )
+
+
+def refund_admin(
+    identity: StaffIdentity,
+    resource: str,
+    data_subject: str,
+    reason: str,
+    channel: Channel,
+    *,
+    refused: bool = False,
+) -> AuditEvent:
+    """``identity`` acted on ``resource`` (``reason`` says how: ``REFUND_APPROVED``,
+    ``PAYOUT_BATCH_EXPORTED``...); ``refused`` when the service said no (then ``reason`` is
+    the service's)."""
+    return AuditEvent(
+        actor=identity.subject,
+        resource=resource,
+        purpose=Purpose.REFUND_ADMIN,
+        outcome=Outcome.DENIED if refused else Outcome.ALLOWED,
+        channel=channel,
+        data_subject=data_subject,
+        reason=reason,
+    )

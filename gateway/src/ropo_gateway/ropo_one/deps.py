@@ -1,8 +1,8 @@
 """Request-scoped access to the staff session, the invoice and authorization services and the
 audit log (FastAPI dependencies).
 
-Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations``, ``get_payments`` and
-``get_payment_plans`` through
+Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations``, ``get_payments``,
+``get_payment_plans`` and ``get_refunds`` through
 ``app.dependency_overrides``; the audit log is the real one on the test database.
 """
 
@@ -25,7 +25,9 @@ from ropo_gateway.ropo_one.ports import (
     CreditorDirectory,
     PaymentLedger,
     PaymentPlans,
+    RefundDesk,
 )
+from ropo_gateway.ropo_one.refund_access import RefundGuard
 from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.deps import RuntimeDep
 
@@ -80,7 +82,13 @@ def get_payment_plans(runtime: RuntimeDep) -> PaymentPlans:
     return runtime.invoices
 
 
+def get_refunds(runtime: RuntimeDep) -> RefundDesk:
+    """Refund cases and payout batches (the shared refund client)."""
+    return runtime.refunds
+
+
 CasesDep = Annotated[CaseSource, Depends(get_cases)]
+RefundsDep = Annotated[RefundDesk, Depends(get_refunds)]
 PaymentPlansDep = Annotated[PaymentPlans, Depends(get_payment_plans)]
 PaymentsDep = Annotated[PaymentLedger, Depends(get_payments)]
 CreditorsDep = Annotated[CreditorDirectory, Depends(get_creditors)]
@@ -112,3 +120,11 @@ def api_guard(authorizations: AuthorizationsDep, cases: CasesDep, trail: AuditDe
 
 PageGuardDep = Annotated[CaseGuard, Depends(page_guard)]
 ApiGuardDep = Annotated[CaseGuard, Depends(api_guard)]
+
+
+def refund_guard(refunds: RefundsDep, trail: AuditDep) -> RefundGuard:
+    """The refund guard of the pages (audit channel ``ropo_one``)."""
+    return RefundGuard(refunds, trail, Channel.ROPO_ONE)
+
+
+RefundGuardDep = Annotated[RefundGuard, Depends(refund_guard)]

@@ -63,13 +63,16 @@ from ropo_gateway.ropo_one.deps import (
     PageGuardDep,
     PaymentPlansDep,
     PaymentsDep,
+    RefundsDep,
     StaffSessionDep,
     staff_token,
 )
 from ropo_gateway.ropo_one.login import HOME_PATH
 from ropo_gateway.ropo_one.payment_plans import PlanRefused, active_plan, cancel_plan
 from ropo_gateway.ropo_one.payments import case_payments
-from ropo_gateway.ropo_one.ports import CaseSource, PaymentLedger
+from ropo_gateway.ropo_one.ports import CaseSource, PaymentLedger, RefundDesk
+from ropo_gateway.ropo_one.refunds import case_refunds
+from ropo_gateway.ropo_one.refunds import case_url as refund_url
 from ropo_gateway.ropo_one.rendering import error_page, render, render_error, staff_translator
 from ropo_gateway.ropo_one.search import STATE_NAMES, SearchCriteria, SearchProblem, parse_criteria
 from ropo_gateway.ropo_one.texts import FINNISH_TIME, StaffTranslator
@@ -336,6 +339,7 @@ async def _case_page(
     admin: AuthorizationAdmin,
     case: OpenCase,
     payments: PaymentLedger,
+    refunds: RefundDesk,
     *,
     status_code: int = 200,
     form: ContinuousForm | None = None,
@@ -348,6 +352,8 @@ async def _case_page(
     payment_rows = await case_payments(payments, case.name)
     staff_admin = administers_authorizations(session.identity)
     rows = await _authorization_rows(admin, case) if staff_admin else None
+    # *Palautukset*: refunds are Ropo's own business, not shown to creditor users.
+    refund_section = await case_refunds(refunds, case.name, shown=staff_admin)
     await guard.viewed(session.identity, case)
     return render(
         request,
@@ -364,6 +370,8 @@ async def _case_page(
         notice=notice,
         new_request_id=new_request_id,
         payments=payment_rows,
+        refunds=refund_section,
+        refund_url=refund_url,
         plan_notice=plan_notice,
         # *Peru maksusuunnitelma*: agents and supervisors, while the plan is in force.
         plan_cancel_url=(
@@ -395,6 +403,7 @@ async def case_page(
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
+    refunds: RefundsDep,
 ) -> Response:
     """One case: status, customer type, capital and open capital, debtor, dates, ledger, the
     timeline and (for agents and supervisors) its authorizations."""
@@ -406,7 +415,7 @@ async def case_page(
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
     admin = AuthorizationAdmin(guard, authorizations)
-    return await _case_page(request, session, guard, cases, admin, case, payments)
+    return await _case_page(request, session, guard, cases, admin, case, payments, refunds)
 
 
 def _refused_csrf(request: Request, session: StaffSession, route: str) -> Response:
@@ -423,6 +432,7 @@ async def create_continuous_authorization(
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
+    refunds: RefundsDep,
     csrf_token: Annotated[str, Form()] = "",
     grantee_name: Annotated[str, Form()] = "",
     grantee_national_id: Annotated[str, Form()] = "",
@@ -461,7 +471,16 @@ async def create_continuous_authorization(
     except Refused as refused:
         form = ContinuousForm(typed, refused.problems)
         return await _case_page(
-            request, session, guard, cases, admin, case, payments, status_code=400, form=form
+            request,
+            session,
+            guard,
+            cases,
+            admin,
+            case,
+            payments,
+            refunds,
+            status_code=400,
+            form=form,
         )
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
@@ -478,6 +497,7 @@ async def revoke_authorization(
     guard: PageGuardDep,
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
+    refunds: RefundsDep,
     csrf_token: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
 ) -> Response:
@@ -497,7 +517,16 @@ async def revoke_authorization(
     except Refused as refused:
         notice = f"one.authz.problem.form.{refused.problems[0].code}"
         return await _case_page(
-            request, session, guard, cases, admin, case, payments, status_code=400, notice=notice
+            request,
+            session,
+            guard,
+            cases,
+            admin,
+            case,
+            payments,
+            refunds,
+            status_code=400,
+            notice=notice,
         )
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
@@ -514,6 +543,7 @@ async def cancel_payment_plan(
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
     plans: PaymentPlansDep,
+    refunds: RefundsDep,
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
@@ -543,6 +573,7 @@ async def cancel_payment_plan(
             admin,
             case,
             payments,
+            refunds,
             status_code=400 if refused.code != "not_active" else 409,
             plan_notice=f"one.plan.problem.{refused.code}",
         )
@@ -562,5 +593,6 @@ async def cancel_payment_plan(
         admin,
         updated,
         payments,
+        refunds,
         plan_notice="one.plan.cancelled",
     )

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Protocol
 
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2
@@ -18,6 +19,17 @@ from ropo_gateway.clients.authorization import (
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
 from ropo_gateway.clients.payment_time import PaymentPlanView
 from ropo_gateway.clients.payments import PaymentView
+from ropo_gateway.clients.refunds import (
+    AccountInput,
+    PayoutBatchPage,
+    PayoutFile,
+    PayoutStatusImport,
+    RefundCasePage,
+    RefundCaseView,
+    RefundLetter,
+    RefundState,
+    StaffActor,
+)
 
 
 class CaseSource(Protocol):
@@ -100,3 +112,48 @@ class AuditSink(Protocol):
     """Where audit events go (``AuditTrail``: durable, request id from the logging context)."""
 
     async def record(self, event: AuditEvent) -> AuditRecord: ...
+
+
+class RefundDesk(Protocol):
+    """The refund service as Ropo One uses it (``RefundClient``): cases, letters, staff
+    actions and payout batches."""
+
+    async def list_refund_cases(
+        self,
+        *,
+        states: Sequence[RefundState] = ...,
+        debtor_party: str = ...,
+        invoice: str = ...,
+        page_size: int = ...,
+        page_token: str = ...,
+    ) -> RefundCasePage: ...
+
+    async def get_refund_case(self, name: str, subject: str = ...) -> RefundCaseView: ...
+
+    async def get_refund_letter(self, refund_case: str, language_code: str) -> RefundLetter: ...
+
+    async def approve_refund(
+        self, request_id: str, name: str, actor: StaffActor, etag: str
+    ) -> RefundCaseView: ...
+
+    async def reject_refund(
+        self, request_id: str, name: str, actor: StaffActor, reason: str
+    ) -> RefundCaseView: ...
+
+    async def change_refund_account(
+        self, request_id: str, name: str, actor: StaffActor, account: AccountInput, reason: str
+    ) -> RefundCaseView: ...
+
+    async def list_payout_batches(
+        self, *, page_size: int = ..., page_token: str = ...
+    ) -> PayoutBatchPage: ...
+
+    async def get_payout_batch(self, name: str) -> PayoutFile: ...
+
+    async def export_payout_batch(
+        self, request_id: str, actor: StaffActor, execution_date: date | None = ...
+    ) -> PayoutFile: ...
+
+    async def import_payout_status(
+        self, request_id: str, actor: StaffActor, content: bytes
+    ) -> PayoutStatusImport: ...

@@ -14,6 +14,7 @@ from ropo_platform.logging import get_logger
 from starlette.responses import Response
 
 from ropo_gateway.auth.csrf import CSRF_FIELD
+from ropo_gateway.auth.staff_identity import INTERNAL_ROLES
 from ropo_gateway.auth.staff_sessions import StaffSession
 from ropo_gateway.errors import ApiError, UpstreamError
 from ropo_gateway.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate_language
@@ -38,6 +39,7 @@ ERROR_PAGES: Final = frozenset(
         "unavailable",
         "bad_request",
         "internal",
+        "refunds_forbidden",
     }
 )
 
@@ -73,6 +75,8 @@ def render(
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "back_here": quote(_here(request), safe=""),
             "staff": session,
+            # *Palautukset* and *Maksuaineistot* in the header: Ropo's own staff only.
+            "refund_nav": session is not None and bool(session.identity.roles & INTERNAL_ROLES),
             "csrf_field": CSRF_FIELD,
             "printed_case_number": printed_case_number,
             "printed_reference": printed_reference,

@@ -15,6 +15,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ropo_gateway.i18n import CATALOGUE, DEFAULT_LANGUAGE, Translator
+from ropo_gateway.ropo_one.refund_texts import REFUND_STAFF_TEXTS
 
 _FI: Final[dict[str, str]] = {
     "one.app": "Ropo One",
@@ -702,7 +703,11 @@ def _finnish_time() -> tzinfo:
 
 FINNISH_TIME: Final = _finnish_time()
 
-STAFF_CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {"fi": _FI, "sv": _SV, "en": _EN}
+STAFF_CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {
+    "fi": {**_FI, **REFUND_STAFF_TEXTS["fi"]},
+    "sv": {**_SV, **REFUND_STAFF_TEXTS["sv"]},
+    "en": {**_EN, **REFUND_STAFF_TEXTS["en"]},
+}
 
 #: Each language's own name, shown in the language switch in every language.
 LANGUAGE_NAMES: Final[Mapping[str, str]] = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
@@ -714,8 +719,8 @@ class StaffTranslator(Translator):
 
     def __call__(self, key: str, **values: object) -> str:
         text = (
-            STAFF_CATALOGUE.get(self.language, _FI).get(key)
-            or _FI.get(key)
+            STAFF_CATALOGUE.get(self.language, STAFF_CATALOGUE[DEFAULT_LANGUAGE]).get(key)
+            or STAFF_CATALOGUE[DEFAULT_LANGUAGE].get(key)
             or CATALOGUE.get(self.language, CATALOGUE[DEFAULT_LANGUAGE]).get(key)
             or key
         )

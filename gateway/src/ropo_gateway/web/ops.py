@@ -14,6 +14,7 @@ from ropo_gateway.runtime import (
     AUTHORIZATION_SERVICE,
     INVOICE_SERVICE,
     PAYMENT_SERVICE,
+    REFUND_SERVICE,
     migrations_dir,
 )
 from ropo_gateway.web.deps import RuntimeDep
@@ -24,7 +25,7 @@ PROBE_TIMEOUT_SECONDS: Final = 1.0
 # Peers whose absence makes the first page fail, with the service name they report health for.
 REQUIRED_PEERS: Final = {"invoice": INVOICE_SERVICE, "authorization": AUTHORIZATION_SERVICE}
 # Peers the gateway works without (pages say what is missing): reported, not required.
-OPTIONAL_PEERS: Final = {"payment": PAYMENT_SERVICE}
+OPTIONAL_PEERS: Final = {"payment": PAYMENT_SERVICE, "refund": REFUND_SERVICE}
 
 
 @router.get("/healthz")
