@@ -3,7 +3,7 @@
 ``start_stack(tmp_dir)`` starts, on free ports and with temporary SQLite files:
 
 - a private ``nats-server`` with JetStream;
-- invoice, authorization and payment: ``migrate`` (run to completion), then ``serve`` and
+- invoice, authorization, payment and refund: ``migrate`` (run to completion), then ``serve`` and
   ``worker``; payment talks to the sandbox PSP and reconciles open payments every second;
 - the sandbox (``python -m ropo_sandbox serve``): identity broker with issuer
   ``http://localhost:<port>/idp`` and the PSP under ``/psp``;
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import itertools
 import re
 import sqlite3
@@ -48,8 +49,11 @@ from typing import Any, TypeVar
 
 import grpc
 import httpx
+import nats
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from nats.js.errors import NotFoundError
+from pypdf import PdfReader
 from ropo.authorization.v1 import authorization_service_pb2, authorization_service_pb2_grpc
 from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb2_grpc
 from ropo.payment.v1 import (
@@ -58,6 +62,8 @@ from ropo.payment.v1 import (
     payment_service_pb2,
     payment_service_pb2_grpc,
 )
+from ropo.refund.v1 import refund_case_pb2, refund_service_pb2, refund_service_pb2_grpc
+from ropo_platform.money_proto import money_from_proto
 from ropo_platform.pseudonym import person_key, person_party
 from ropo_platform.testing.nats_server import NatsServer
 from ropo_platform.testing.ports import free_port
@@ -74,12 +80,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Shared by invoice, authorization and gateway (all three derive the same person keys).
 PERSON_KEY_SECRET = "e2e-test-person-key-secret-0123456789abcdef"
 CLIENT_SECRET = "e2e-test-oidc-client-secret"
+#: The staff user the helpers below act as in the refund service.
+SUPERVISOR_ACTOR = "staffUsers/eero-esihenkilo"
 STARTUP_TIMEOUT = 60.0
-SERVICES = ("invoice", "authorization", "payment")
+SERVICES = ("invoice", "authorization", "payment", "refund")
 FULL_SERVICE_NAMES = {
     "invoice": "ropo.invoice.v1.InvoiceService",
     "authorization": "ropo.authorization.v1.AuthorizationService",
     "payment": "ropo.payment.v1.PaymentService",
+    "refund": "ropo.refund.v1.RefundService",
 }
 #: How often the stack's payment worker asks the PSP about payments left open, and after
 #: how long (seconds): short, so the dropped-callback test finishes quickly.
@@ -102,6 +111,7 @@ class Stack:
     authorization_addr: str | None
     env: dict[str, str]
     payment_addr: str | None = None
+    refund_addr: str | None = None
     #: Each service's environment, e.g. to start one more process on the same database.
     service_envs: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
@@ -232,24 +242,34 @@ class Stack:
     async def import_fresh_invoice(
         self, person_id: str, *, due_in_days: int = 14
     ) -> invoice_pb2.Invoice:
-        """A new open invoice of ``person_id`` (the largest of the person's demo invoices with
-        a number and reference no other test uses, due in ``due_in_days`` days; negative: overdue),
-        imported and visible to the person and the payment service: tests that pay or
-        reschedule something never touch another test's invoices."""
-        invoices = [demo for demo in demo_invoices_of(person_id) if not demo.is_credit_note]
-        template = max(invoices, key=lambda demo: demo.amount_due)
-        number = 90_000_000 + next(_fresh_numbers) * 100 + (uuid.uuid4().int % 100)
-        demo = dataclasses.replace(
-            template,
-            number=str(number),
-            reference=national_reference(str(number)),
-            reference_kind="national",
-            invoice_date=min(template.invoice_date, date.today() + timedelta(days=due_in_days)),
-            due_date=date.today() + timedelta(days=due_in_days),
-        )
+        """A new open invoice of ``person_id`` (see ``fresh_demo_invoice``), imported and
+        visible to the person and the payment service: tests that pay or reschedule
+        something never touch another test's invoices."""
+        return await self.import_demo_invoice(fresh_demo_invoice(person_id, due_in_days))
+
+    async def import_demo_invoice(self, demo: DemoInvoice) -> invoice_pb2.Invoice:
+        """Import ``demo`` as Finvoice and wait until its debtor and the payment service
+        know it."""
         invoice = await self.import_finvoice(finvoice_xml(demo))
-        await self.wait_until_accessible(person_subject(person_id), invoice.name)
+        await self.wait_until_accessible(
+            person_subject_of_hetu(demo.buyer.identifier), invoice.name
+        )
         await self.wait_until_payable(invoice.name)
+        return invoice
+
+    async def wait_for_invoice_state(
+        self, name: str, state: invoice_pb2.Invoice.State.ValueType, within: float = 30.0
+    ) -> invoice_pb2.Invoice:
+        """The invoice once the invoice service has it in ``state`` (e.g. paid after the
+        worker allocated a payment)."""
+        deadline = time.monotonic() + within
+        while (invoice := await self.get_invoice(name)).state != state:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{name} is {invoice_pb2.Invoice.State.Name(invoice.state)}, "
+                    f"not {invoice_pb2.Invoice.State.Name(state)} after {within}s"
+                )
+            await asyncio.sleep(0.1)
         return invoice
 
     async def wait_until_payable(self, invoice: str, within: float = 30.0) -> None:
@@ -341,6 +361,111 @@ class Stack:
         assert response.status_code == 201, response.text
         return response.content
 
+    # ------------------------------------------------------------------ refunds
+
+    def refund_stub(
+        self, channel: grpc.aio.Channel
+    ) -> refund_service_pb2_grpc.RefundServiceAsyncStub:
+        return refund_service_pb2_grpc.RefundServiceStub(channel)
+
+    async def refund_cases_of(self, invoice: str) -> list[refund_case_pb2.RefundCase]:
+        """The refund cases opened for ``invoice`` (``invoices/{id}``), oldest first."""
+        async with self._channel(self.refund_addr) as channel:
+            response = await self.refund_stub(channel).ListRefundCases(
+                refund_service_pb2.ListRefundCasesRequest(invoice=invoice, page_size=100),
+                timeout=10,
+            )
+        return list(response.refund_cases)
+
+    async def wait_for_refund_case(
+        self, invoice: str, within: float = 30.0
+    ) -> refund_case_pb2.RefundCase:
+        """The first refund case of ``invoice``, once the refund service consumed the event."""
+        deadline = time.monotonic() + within
+        while not (cases := await self.refund_cases_of(invoice)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no refund case for {invoice} within {within}s")
+            await asyncio.sleep(0.1)
+        return cases[0]
+
+    async def get_refund_case(self, name: str) -> refund_case_pb2.RefundCase:
+        async with self._channel(self.refund_addr) as channel:
+            response = await self.refund_stub(channel).GetRefundCase(
+                refund_service_pb2.GetRefundCaseRequest(name=name), timeout=10
+            )
+        return response.refund_case
+
+    async def refund_letter(self, name: str) -> bytes:
+        """The PDF letter of a refund case, as the person receives it."""
+        async with self._channel(self.refund_addr) as channel:
+            response = await self.refund_stub(channel).GetRefundLetter(
+                refund_service_pb2.GetRefundLetterRequest(refund_case=name), timeout=10
+            )
+        assert response.media_type == "application/pdf"
+        return response.content
+
+    async def overpay(
+        self, invoice: invoice_pb2.Invoice, excess_cents: int
+    ) -> refund_case_pb2.RefundCase:
+        """A bank transfer of the invoice's open amount plus ``excess_cents``; returns the
+        refund case the excess opens."""
+        open_cents = money_from_proto(invoice.open_amount).minor_units
+        transfer = reference_payment_file(
+            [(invoice.reference, open_cents + excess_cents)], date.today()
+        )
+        assert (await self.import_statement(transfer)).matched_count == 1
+        return await self.wait_for_refund_case(invoice.name)
+
+    async def refund_credentials(self, name: str) -> tuple[str, str]:
+        """The case number and MyRopo ID as the person reads them from the PDF letter."""
+        letter = await self.refund_letter(name)
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(letter)).pages)
+        case_number = re.search(r"\b9\d{9}\b", text)
+        myropo_id = re.search(r"\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b", text)
+        assert case_number and myropo_id, "the letter shows no case number or MyRopo ID"
+        return case_number.group(0), myropo_id.group(0)
+
+    async def approve_refund(self, case: refund_case_pb2.RefundCase) -> refund_case_pb2.RefundCase:
+        """A supervisor approves the case as it is now."""
+        async with self._channel(self.refund_addr) as channel:
+            response = await self.refund_stub(channel).ApproveRefund(
+                refund_service_pb2.ApproveRefundRequest(
+                    request_id=str(uuid.uuid4()),
+                    name=case.name,
+                    actor=SUPERVISOR_ACTOR,
+                    actor_roles=["agent", "supervisor"],
+                    etag=case.etag,
+                ),
+                timeout=10,
+            )
+        return response.refund_case
+
+    async def export_payouts(
+        self, request_id: str | None = None
+    ) -> refund_service_pb2.ExportPayoutBatchResponse:
+        """A supervisor exports every approved refund into a payout file."""
+        async with self._channel(self.refund_addr) as channel:
+            response: refund_service_pb2.ExportPayoutBatchResponse = await self.refund_stub(
+                channel
+            ).ExportPayoutBatch(
+                refund_service_pb2.ExportPayoutBatchRequest(
+                    request_id=request_id or str(uuid.uuid4()),
+                    actor=SUPERVISOR_ACTOR,
+                    actor_roles=["agent", "supervisor"],
+                ),
+                timeout=30,
+            )
+        return response
+
+    def bank(
+        self, method: str, path: str, *, content: bytes | None = None, body: object | None = None
+    ) -> httpx.Response:
+        """A call to the sandbox bank (``/bank/...``): payout files in, status reports out."""
+        with httpx.Client(timeout=15.0) as client:
+            return client.request(
+                method, f"{self.sandbox_url}/bank{path}", content=content, json=body
+            )
+
     # ------------------------------------------------------------------ lifecycle
 
     def stop(self) -> None:
@@ -354,12 +479,101 @@ class Stack:
 _fresh_numbers = itertools.count(1)
 
 
+def reference_payment_file(payments: list[tuple[str, int]], booked: date) -> bytes:
+    """A legacy reference-payment file (KTL) with one ``3`` record per (reference, cents)."""
+    day = booked.strftime("%y%m%d")
+    lines = [f"0{day}1200" + "47" + "020840699" + "1"]
+    for index, (reference, amount) in enumerate(payments):
+        archive = f"{day}E2E{uuid.uuid4().hex[:6].upper()}{index:01d}"[:16].ljust(16, "0")
+        lines.append(
+            "3"
+            + "47300010416310"
+            + day
+            + day
+            + archive
+            + reference.rjust(20, "0")
+            + "MEIKALAINE M"
+            + "1"
+            + " "
+            + f"{amount:010d}"
+            + "0"
+            + "J"
+            + " "
+        )
+    total = sum(amount for _, amount in payments)
+    lines.append(f"9{len(payments):06d}{total:011d}{0:06d}{0:011d}")
+    return "".join(line.ljust(90) + "\r\n" for line in lines).encode("latin-1")
+
+
+def text_cells(database: Path) -> list[tuple[str, str, str]]:
+    """``(table, column, value)`` for every text value stored in a SQLite database."""
+    found = []
+    with sqlite3.connect(database) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        for table in tables:
+            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+            # Table names come from the database's own catalogue.
+            for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608
+                for column, value in zip(columns, row, strict=True):
+                    if isinstance(value, str):
+                        found.append((table, column, value))
+                    elif isinstance(value, bytes):
+                        found.append((table, column, value.decode("latin-1")))
+    return found
+
+
+async def stream_messages(url: str) -> list[bytes]:
+    """Every message (data and headers) on every JetStream stream."""
+    client = await nats.connect(url)
+    try:
+        jetstream = client.jetstream()
+        out: list[bytes] = []
+        for info in await jetstream.streams_info():
+            name = str(info.config.name)
+            if not info.state.messages:
+                continue  # an empty stream has no sequence to ask for
+            for sequence in range(info.state.first_seq, info.state.last_seq + 1):
+                try:
+                    message = await jetstream.get_msg(name, sequence)
+                except NotFoundError:
+                    continue
+                out.append(message.data or b"")
+                out.append(repr(message.headers).encode())
+        return out
+    finally:
+        await client.close()
+
+
+def fresh_demo_invoice(person_id: str, due_in_days: int = 14) -> DemoInvoice:
+    """The largest of the person's demo invoices with a number and reference no other test
+    uses, due in ``due_in_days`` days (negative: overdue)."""
+    invoices = [demo for demo in demo_invoices_of(person_id) if not demo.is_credit_note]
+    template = max(invoices, key=lambda demo: demo.amount_due)
+    number = 90_000_000 + next(_fresh_numbers) * 100 + (uuid.uuid4().int % 100)
+    return dataclasses.replace(
+        template,
+        number=str(number),
+        reference=national_reference(str(number)),
+        reference_kind="national",
+        invoice_date=min(template.invoice_date, date.today() + timedelta(days=due_in_days)),
+        due_date=date.today() + timedelta(days=due_in_days),
+    )
+
+
+def person_subject_of_hetu(hetu: str) -> str:
+    """``persons/{key}`` of a henkilötunnus, as every service of the stack derives it."""
+    return person_party(person_key(hetu, PERSON_KEY_SECRET.encode()))
+
+
 def person_subject(person_id: str) -> str:
     """``persons/{key}`` of a sandbox test person, as every service of the stack derives it."""
     person = person_by_id(person_id)
     if person is None:
         raise KeyError(person_id)
-    return person_party(person_key(person.hetu, PERSON_KEY_SECRET.encode()))
+    return person_subject_of_hetu(person.hetu)
 
 
 def demo_invoices_of(person_id: str, seed: int = 1) -> list[DemoInvoice]:
@@ -452,6 +666,11 @@ def payment_env(stack: Stack) -> dict[str, str]:
     }
 
 
+def refund_env(stack: Stack) -> dict[str, str]:
+    """The refund service prints the gateway's address on its letters."""
+    return {"ROPO_REFUND_PORTAL_URL": stack.gateway_url}
+
+
 def service_env(
     stack: Stack, service: str, nats_url: str, base_env: Mapping[str, str]
 ) -> dict[str, str]:
@@ -460,6 +679,7 @@ def service_env(
     return {
         **base_env,
         **(payment_env(stack) if service == "payment" else {}),
+        **(refund_env(stack) if service == "refund" else {}),
         f"{prefix}DATABASE_URL": f"sqlite+aiosqlite:///{stack.tmp_dir / f'{service}.db'}",
         f"{prefix}NATS_URL": nats_url,
         f"{prefix}GRPC_HOST": "127.0.0.1",
@@ -513,6 +733,7 @@ def start_stack(
                 stack, "authorization", stack.nats.url, base_env
             )
             stack.payment_addr = _start_service(stack, "payment", stack.nats.url, base_env)
+            stack.refund_addr = _start_service(stack, "refund", stack.nats.url, base_env)
         _start(
             stack,
             "sandbox",
@@ -542,6 +763,7 @@ def start_stack(
                 stack.authorization_addr or f"127.0.0.1:{free_port()}"
             ),
             "ROPO_GATEWAY_PAYMENT_ADDR": stack.payment_addr or f"127.0.0.1:{free_port()}",
+            "ROPO_GATEWAY_REFUND_ADDR": stack.refund_addr or f"127.0.0.1:{free_port()}",
         }
         _run_to_completion(
             "gateway-migrate",
@@ -563,6 +785,7 @@ def start_stack(
             "invoice": stack.invoice_addr,
             "authorization": stack.authorization_addr,
             "payment": stack.payment_addr,
+            "refund": stack.refund_addr,
         }
         for service in SERVICES if services else ():
             address = addresses[service]

@@ -46,13 +46,18 @@ OWNER, STRANGER, REVOKED, ACTIVE_GRANTEE = (
 )
 CREDITOR_USERS = {"Testi-yritys Oy": "kaisa-kirjanpitaja", "Oy Yritys X Ab": "yrjo-yrittaja"}
 MISSING_INVOICE = "bola-missing-0000"
+REFUND_IBAN = "FI2112345600000785"
 MISSING_AUTHORIZATION = "0" * 32
 MISSING_PAYMENT = "0" * 32
+MISSING_REFUND_CASE = "00000000-0000-4000-8000-000000000000"
+MISSING_PAYOUT_BATCH = "00000000-0000-4000-8000-000000000001"
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
-OBJECT_PARAMETERS = frozenset({"invoice_id", "authorization_id", "payment_id"})
+OBJECT_PARAMETERS = frozenset(
+    {"invoice_id", "authorization_id", "payment_id", "refund_case_id", "payout_batch_id"}
+)
 #: Path parameters that name no one's object (``/kieli/{code}``: the language).
 NOT_OBJECTS = frozenset({"code"})
-CUSTOMER_PREFIXES = ("/laskut/", "/api/myropo/")
+CUSTOMER_PREFIXES = ("/laskut/", "/tilinumero/", "/api/myropo/")
 STAFF_PREFIXES = ("/ropo-one/", "/api/ropo-one/")
 
 
@@ -60,6 +65,8 @@ MISSING_IDS = {
     "invoice_id": MISSING_INVOICE,
     "authorization_id": MISSING_AUTHORIZATION,
     "payment_id": MISSING_PAYMENT,
+    "refund_case_id": MISSING_REFUND_CASE,
+    "payout_batch_id": MISSING_PAYOUT_BATCH,
 }
 
 
@@ -130,7 +137,8 @@ def all_routes(stack: Stack) -> list[ObjectRoute]:
 
 
 def object_routes(stack: Stack) -> list[ObjectRoute]:
-    """Routes whose path names an invoice, an authorization or a payment."""
+    """Routes whose path names an object of someone's: an invoice, an authorization, a
+    payment, a refund case or a payout batch."""
     return [
         route
         for route in all_routes(stack)
@@ -150,6 +158,8 @@ def body_for(route: ObjectRoute, csrf: str) -> dict[str, Any]:
             values[name] = csrf
         elif lowered == "request_id":
             values[name] = str(uuid.uuid4())
+        elif lowered == "iban":
+            values[name] = REFUND_IBAN
         elif "national_id" in lowered or "hetu" in lowered:
             values[name] = grantee.hetu
         elif "name" in lowered:
@@ -235,6 +245,31 @@ def authorize(client: httpx.Client, stack: Stack, invoice_id: str, person_id: st
     return str(response.json()["id"])
 
 
+def paid_out_refund(client: httpx.Client, stack: Stack) -> tuple[str, str]:
+    """(refund case id, payout batch id): an overpayment of the owner's, reported by the
+    owner in the wizard's JSON twin, approved and exported."""
+    invoice = stack.run_sync(stack.import_fresh_invoice(OWNER))
+    case = stack.run_sync(stack.overpay(invoice, 1234))
+    case_number, myropo_id = stack.run_sync(stack.refund_credentials(case.name))
+    api = f"{stack.gateway_url}/api/myropo/v1/refund-cases"
+    verified = client.post(
+        f"{api}:verify", json={"case_number": case_number, "myropo_id": myropo_id}
+    )
+    assert verified.status_code == 200, verified.text
+    case_id = str(verified.json()["refund_case"]["id"])
+    submitted = client.post(
+        f"{api}/{case_id}/account", json={"iban": REFUND_IBAN, "holder_name": "Anna Andersson"}
+    )
+    assert submitted.status_code == 200, submitted.text
+    etag = submitted.json()["refund_case"]["etag"]
+    confirmed = client.post(f"{api}/{case_id}/confirm", json={"etag": etag})
+    assert confirmed.status_code == 200, confirmed.text
+    reported = stack.run_sync(stack.get_refund_case(case.name))
+    stack.run_sync(stack.approve_refund(reported))
+    exported = stack.run_sync(stack.export_payouts())
+    return case_id, exported.payout_batch.name.removeprefix("payoutBatches/")
+
+
 def start_payment(client: httpx.Client, stack: Stack, invoice_id: str) -> str:
     response = client.post(
         f"{stack.gateway_url}/api/myropo/v1/payments",
@@ -249,6 +284,8 @@ class Scene:
     invoice_id: str
     authorization_id: str
     payment_id: str
+    refund_case_id: str
+    payout_batch_id: str
     stranger_invoice_id: str
     stranger: httpx.Client
     revoked: httpx.Client
@@ -261,6 +298,8 @@ class Scene:
             "invoice_id": self.invoice_id,
             "authorization_id": self.authorization_id,
             "payment_id": self.payment_id,
+            "refund_case_id": self.refund_case_id,
+            "payout_batch_id": self.payout_batch_id,
         }
 
 
@@ -279,6 +318,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
     try:
         active = authorize(owner, stack, invoice_id, ACTIVE_GRANTEE)
         payment_id = start_payment(owner, stack, to_pay)
+        refund_case_id, payout_batch_id = paid_out_refund(owner, stack)
         to_revoke = authorize(owner, stack, invoice_id, REVOKED)
         # C could open the invoice while authorized ...
         assert revoked.get(f"{stack.gateway_url}/laskut/{invoice_id}").status_code == 200
@@ -293,6 +333,8 @@ def scene(stack: Stack) -> Iterator[Scene]:
             invoice_id=invoice_id,
             authorization_id=active,
             payment_id=payment_id,
+            refund_case_id=refund_case_id,
+            payout_batch_id=payout_batch_id,
             stranger_invoice_id=stranger_invoice.name.removeprefix("invoices/"),
             stranger=stranger,
             revoked=revoked,

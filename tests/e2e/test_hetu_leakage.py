@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from html import unescape
-from pathlib import Path
 
-import nats
 import pytest
-from nats.js.errors import NotFoundError
 from ropo_platform.money_proto import money_from_proto
 from ropo_platform.redaction import HETU_PATTERN
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack
+from ropo_stack import Stack, stream_messages, text_cells
 
 pytestmark = pytest.mark.slow
 OWNER, GRANTEES = "john-smith", ("liisa-virtanen", "ville-nieminen")
@@ -30,46 +26,6 @@ OWNER, GRANTEES = "john-smith", ("liisa-virtanen", "ville-nieminen")
 def masked(hetu: str) -> str:
     """How the suite shows a henkilötunnus: the birth date only (``DDMMYY-****``)."""
     return f"{hetu[:6]}-****"
-
-
-def text_cells(database: Path) -> list[tuple[str, str, str]]:
-    """``(table, column, value)`` for every text value stored in a SQLite database."""
-    found = []
-    with sqlite3.connect(database) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
-        for table in tables:
-            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
-            # Table names come from the database's own catalogue.
-            for row in connection.execute(f'SELECT * FROM "{table}"'):  # noqa: S608
-                for column, value in zip(columns, row, strict=True):
-                    if isinstance(value, str):
-                        found.append((table, column, value))
-                    elif isinstance(value, bytes):
-                        found.append((table, column, value.decode("latin-1")))
-    return found
-
-
-async def stream_messages(url: str) -> list[bytes]:
-    """Every message (data and headers) on every JetStream stream."""
-    client = await nats.connect(url)
-    try:
-        jetstream = client.jetstream()
-        out: list[bytes] = []
-        for info in await jetstream.streams_info():
-            name = str(info.config.name)
-            for sequence in range(info.state.first_seq, info.state.last_seq + 1):
-                try:
-                    message = await jetstream.get_msg(name, sequence)
-                except NotFoundError:
-                    continue
-                out.append(message.data or b"")
-                out.append(repr(message.headers).encode())
-        return out
-    finally:
-        await client.close()
 
 
 def test_authorizing_leaves_no_henkilotunnus_behind(stack: Stack) -> None:

@@ -34,7 +34,7 @@ from ropo_payment.domain.psp import signature
 from ropo_platform.money_proto import money_from_proto
 from ropo_platform.testing.ports import free_port
 from ropo_platform.testing.processes import ManagedProcess
-from ropo_stack import Stack, person_subject
+from ropo_stack import Stack, person_subject, reference_payment_file
 
 pytestmark = pytest.mark.slow
 PERSON = "anna-andersson"
@@ -307,32 +307,6 @@ async def wait_serving(address: str, within: float = 30.0) -> None:
             pass
         await asyncio.sleep(0.2)
     raise AssertionError(f"{address} not serving within {within}s")
-
-
-def reference_payment_file(payments: list[tuple[str, int]], booked: date) -> bytes:
-    """A legacy reference-payment file (KTL) with one ``3`` record per (reference, cents)."""
-    day = booked.strftime("%y%m%d")
-    lines = [f"0{day}1200" + "47" + "020840699" + "1"]
-    for index, (reference, amount) in enumerate(payments):
-        archive = f"{day}E2E{uuid.uuid4().hex[:6].upper()}{index:01d}"[:16].ljust(16, "0")
-        lines.append(
-            "3"
-            + "47300010416310"
-            + day
-            + day
-            + archive
-            + reference.rjust(20, "0")
-            + "MEIKALAINE M"
-            + "1"
-            + " "
-            + f"{amount:010d}"
-            + "0"
-            + "J"
-            + " "
-        )
-    total = sum(amount for _, amount in payments)
-    lines.append(f"9{len(payments):06d}{total:011d}{0:06d}{0:011d}")
-    return "".join(line.ljust(90) + "\r\n" for line in lines).encode("latin-1")
 
 
 async def test_a_bank_reference_payment_pays_the_invoice_and_an_unknown_one_is_unclear(

@@ -108,7 +108,7 @@ async def test_serve_process(context: str, database_url: str, tmp_path: Path) ->
 
             to_check = [(spec.unimplemented, False)] if spec.unimplemented else []
             if context == "refund":
-                # Built by issue 7: an empty request is validated now, not UNIMPLEMENTED.
+                # Built: an empty request is refused by validation, not UNIMPLEMENTED.
                 to_check = []
                 error = await unimplemented_error(channel, spec, "VerifyRefundCase")
                 assert error.code is grpc.StatusCode.INVALID_ARGUMENT

@@ -27,6 +27,7 @@ What the children get (<CTX> = INVOICE, PAYMENT, AUTHORIZATION, REFUND, CHAT):
 | ROPO_SANDBOX_PUBLIC_URL | http://localhost:8090 |
 | ROPO_PAYMENT_PSP_BASE_URL | http://localhost:8090/psp (the sandbox PSP) |
 | ROPO_PAYMENT_PSP_CALLBACK_URL | http://localhost:8080/maksu/callback |
+| ROPO_REFUND_PORTAL_URL | http://localhost:8080 (printed on refund letters) |
 | PYTHONUNBUFFERED | 1 (logs arrive line by line through the pipe) |
 
 Read by the runner only: ROPO_DEV_NATS_PORT (14222), ROPO_DEV_NATS_MONITOR_PORT
@@ -194,6 +195,7 @@ def default_environment(ports: Ports) -> dict[str, str]:
         "ROPO_SANDBOX_GATEWAY_PUBLIC_URL": gateway_url,
         "ROPO_PAYMENT_PSP_BASE_URL": f"{sandbox_url}/psp",
         "ROPO_PAYMENT_PSP_CALLBACK_URL": f"{gateway_url}/maksu/callback",
+        "ROPO_REFUND_PORTAL_URL": gateway_url,
     }
     return env
 
