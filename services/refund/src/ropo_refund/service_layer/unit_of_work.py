@@ -8,9 +8,9 @@ one joined to its own transaction (with its inbox row).
 
 from __future__ import annotations
 
-import abc
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
+
+from ropo_platform.unit_of_work import UnitOfWork
 
 from ropo_refund.service_layer.ports import (
     PayoutBatchRepository,
@@ -21,7 +21,7 @@ from ropo_refund.service_layer.ports import (
 )
 
 
-class AbstractUnitOfWork(abc.ABC):
+class AbstractUnitOfWork(UnitOfWork):
     """Repositories of one transaction."""
 
     cases: RefundCaseRepository
@@ -29,30 +29,6 @@ class AbstractUnitOfWork(abc.ABC):
     verifications: VerificationLog
     requests: RequestLog
     events: RefundEventOutbox
-
-    async def __aenter__(self) -> Self:
-        await self._begin()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        # Anything not committed explicitly is undone (also after an exception).
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def _begin(self) -> None: ...
-
-    @abc.abstractmethod
-    async def commit(self) -> None:
-        """Make the changes of this unit of work durable."""
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        """Undo everything since ``__aenter__`` (no-op after a commit)."""
 
 
 class UnitOfWorkFactory(Protocol):
