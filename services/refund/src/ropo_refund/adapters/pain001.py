@@ -30,11 +30,12 @@ import xmlschema
 from lxml import etree
 from ropo_platform.errors import ValidationFailed
 from ropo_platform.money import Money
+from ropo_platform.untrusted_xml import UnreadableXml, parse_untrusted_xml
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 
-from ropo_refund.adapters.pain002 import LocalNames, UnreadableXml, parse_untrusted_xml
+from ropo_refund.adapters.pain002 import LocalNames
 
 SCHEMA: Final = "pain.001.001.09"
 NAMESPACE: Final = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"

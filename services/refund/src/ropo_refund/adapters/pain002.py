@@ -20,14 +20,11 @@ from enum import Enum
 from typing import Final
 
 from lxml import etree
+from ropo_platform.untrusted_xml import UnreadableXml, parse_untrusted_xml
 
 
 class InvalidStatusReport(Exception):
     """The content is not a usable status report; the message says what is wrong, no values."""
-
-
-class UnreadableXml(ValueError):
-    """Bytes that are not safe, well-formed XML; the message quotes nothing of the content."""
 
 
 class TransactionOutcome(Enum):
@@ -80,40 +77,6 @@ class PayoutStatusReport:
         return TransactionStatusReport(
             end_to_end_id, self.group_outcome, self.group_reason_code, self.group_reason_text
         )
-
-
-# ----------------------------------------------------------------------------- untrusted XML
-
-
-def hardened_parser() -> etree.XMLParser:
-    """An XML parser that never loads a DTD, resolves an entity or opens a connection."""
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
-def parse_untrusted_xml(content: bytes) -> etree._Element:
-    """The root element of ``content``; ``UnreadableXml`` when it is not safe, well-formed XML.
-
-    A DOCTYPE is refused outright: banks' ISO 20022 files never have one, and it is
-    where entity expansion and external entities come from.
-    """
-    try:
-        root = etree.fromstring(content, hardened_parser())
-    except etree.XMLSyntaxError as error:
-        line, column = error.position if error.position else (0, 0)
-        raise UnreadableXml(f"not well-formed XML (line {line}, column {column})") from None
-    if root is None:
-        raise UnreadableXml("not well-formed XML")
-    if root.getroottree().docinfo.doctype:
-        raise UnreadableXml("a DOCTYPE is not allowed (DTDs and entities are refused)")
-    return root
 
 
 class LocalNames:
