@@ -185,6 +185,16 @@ async def test_unexpected_exception_is_internal_without_internals(
     assert SECRET_HETU not in everything
 
 
+async def test_a_busy_database_is_unavailable_with_a_retry_hint(channel: Any) -> None:
+    echo = channel.unary_unary(method("Echo"))
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await echo(b"busy")
+    error = RpcError.from_aio(caught.value)
+    assert (error.code, error.reason) == (grpc.StatusCode.UNAVAILABLE, "DATABASE_BUSY")
+    assert error.retry_after_seconds == 1
+    assert "UPDATE" not in error.message  # nothing of the statement reaches the caller
+
+
 async def test_servicer_own_abort_passes_through(channel: Any) -> None:
     labels = {"service": SERVICE, "method": "Echo", "code": "PERMISSION_DENIED"}
     before = REGISTRY.get_sample_value("ropo_rpc_server_duration_seconds_count", labels) or 0

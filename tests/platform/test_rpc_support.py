@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from ropo_platform.errors import (
 )
 from ropo_platform.logging import get_logger, get_request_id
 from ropo_platform.rpc.server import run_service
+from sqlalchemy.exc import OperationalError
 
 SERVICE = "ropo.rpctest.v1.EchoService"
 OTHER_SERVICE = "ropo.rpctest.v1.OtherService"
@@ -67,6 +69,10 @@ async def _echo(request: bytes, context: Any) -> bytes:
         )
     if request == b"boom":
         raise RuntimeError(f"database password hunter2 for {SECRET_HETU}")
+    if request == b"busy":
+        raise OperationalError(
+            "UPDATE t SET x = 1", {}, sqlite3.OperationalError("database is locked")
+        )
     if request == b"abort":
         await context.abort(grpc.StatusCode.PERMISSION_DENIED, "handled by servicer")
     if request.startswith(b"sleep:"):

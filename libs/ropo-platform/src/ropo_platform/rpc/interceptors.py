@@ -11,7 +11,9 @@ and, per call:
    refused; a call without a deadline gets the server default (unary
    responses only — streams such as ``WatchConversation`` are long-lived);
    a handler that overruns is cancelled and the call ends ``DEADLINE_EXCEEDED``;
-3. **errors** — ``DomainError`` → rich ``google.rpc.Status``; any other
+3. **errors** — ``DomainError`` → rich ``google.rpc.Status``; a busy database (a
+   lock wait timed out, a serialisation failure) → ``UNAVAILABLE DATABASE_BUSY`` with
+   ``RetryInfo``; any other
    exception → ``INTERNAL`` with a generic message, the traceback only in the log;
 4. **access log** — method, code, duration (never request or response bodies);
 5. **metrics** — ``ropo_rpc_server_duration_seconds`` and in-flight gauge.
@@ -38,7 +40,8 @@ import grpc
 import grpc.aio
 
 from ropo_platform import metrics
-from ropo_platform.errors import DomainError
+from ropo_platform.db.contention import is_contention
+from ropo_platform.errors import DomainError, Unavailable
 from ropo_platform.logging import get_logger, reset_request_id, set_request_id
 from ropo_platform.redaction import contains_hetu
 from ropo_platform.rpc.errors import (
@@ -61,6 +64,8 @@ QUIET_SERVICES = frozenset(
 )
 
 _log = get_logger("ropo_platform.rpc.access")
+#: ``ErrorInfo`` reason when the database was too busy to take a write (retry).
+DATABASE_BUSY = "DATABASE_BUSY"
 
 # grpc ships no type information; name the context type for readability.
 Context: TypeAlias = Any
@@ -318,6 +323,20 @@ class ServerCallInterceptor(grpc.aio.ServerInterceptor):
             await abort_with_error(
                 context,
                 error,
+                domain=self._domain,
+                request_id=state.request_id,
+                extra_trailing_metadata=((REQUEST_ID_KEY, state.request_id),),
+            )
+            return
+        if is_contention(error):
+            # Nothing was written; the caller may simply try again.
+            state.code = grpc.StatusCode.UNAVAILABLE
+            _log.warning("rpc_database_busy", method=state.method.full_name)
+            await abort_with_error(
+                context,
+                Unavailable(
+                    DATABASE_BUSY, "The service is busy; try again shortly.", retry_after_seconds=1
+                ),
                 domain=self._domain,
                 request_id=state.request_id,
                 extra_trailing_metadata=((REQUEST_ID_KEY, state.request_id),),
