@@ -15,8 +15,10 @@ else the group's ``GrpSts``. The file is untrusted: no DTD, no entities, no netw
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Final
 
 from lxml import etree
@@ -65,13 +67,21 @@ class PayoutStatusReport:
     # transactions the report does not list one by one.
     group_reason_code: str = ""
     group_reason_text: str = ""
+    # By end-to-end id: a batch asks once per refund, so a scan would be quadratic.
+    _by_end_to_end_id: Mapping[str, TransactionStatusReport] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_id = {transaction.end_to_end_id: transaction for transaction in self.transactions}
+        object.__setattr__(self, "_by_end_to_end_id", MappingProxyType(by_id))
 
     def outcome_for(self, end_to_end_id: str) -> TransactionStatusReport | None:
         """The transaction's own status, else a final group status (paid or rejected)
         applied to it, else ``None``: the report says nothing final about it."""
-        for transaction in self.transactions:
-            if transaction.end_to_end_id == end_to_end_id:
-                return transaction
+        listed = self._by_end_to_end_id.get(end_to_end_id)
+        if listed is not None:
+            return listed
         if self.group_outcome is None or self.group_outcome is TransactionOutcome.PENDING:
             return None
         return TransactionStatusReport(
