@@ -118,6 +118,11 @@ bench-invoices: install ## invoice import + ListInvoices at 1 000 000 invoices o
 bench-payments: install ## PSP callback → Maksettu MyRopossa via the gateway, p50/p99 over 500 payments (real processes)
 	$(PY) bench/payment_flow.py $(BENCH_ARGS)
 
+# e.g. make bench-refunds BENCH_ARGS='--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'
+.PHONY: bench-refunds
+bench-refunds: install ## Ilmoita tilinumero p50/p99 for 2000 refunds at 20 callers, then one pain.001 + pain.002 of all (SQLite; --postgres URL)
+	$(PY) bench/refund_payouts.py $(BENCH_ARGS)
+
 .PHONY: bench-authorization
 bench-authorization: install ## CheckAccess p50/p99 at 200 concurrent checks vs an echo, on PostgreSQL (ROPO_BENCH_POSTGRES_URL)
 	$(PY) bench/authorization_check.py $(BENCH_ARGS)
