@@ -70,8 +70,8 @@ SPECS = {
                 {"StartConversation", "PostMessage", "ListMessages", "WatchConversation",
                  "ListQueue", "ClaimConversation", "CloseConversation"}
             ),
-            "StartConversation",
-            "8",
+            "",
+            "",
         ),
     )
 }  # fmt: skip

@@ -115,7 +115,15 @@ async def test_serve_process(context: str, database_url: str, tmp_path: Path) ->
                 assert error.error_info is not None
                 assert error.error_info.domain == "refund.ropo"
             if context == "chat":
-                to_check.append(("WatchConversation", True))  # server streaming
+                # Built: an empty request is refused by validation, the stream too.
+                for method, streaming in (
+                    ("StartConversation", False),
+                    ("WatchConversation", True),
+                ):
+                    error = await unimplemented_error(channel, spec, method, streaming=streaming)
+                    assert error.code is grpc.StatusCode.INVALID_ARGUMENT, method
+                    assert error.error_info is not None
+                    assert error.error_info.domain == "chat.ropo"
             for method, streaming in to_check:
                 error = await unimplemented_error(channel, spec, method, streaming=streaming)
                 assert error.code is grpc.StatusCode.UNIMPLEMENTED

@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-09-01
 
-The chat context's own tables come with issue 8, as later revisions.
+The chat context's own tables follow in ``0002_chat``.
 """
 
 from collections.abc import Sequence

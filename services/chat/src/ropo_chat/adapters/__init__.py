@@ -1,1 +1,3 @@
-"""What the chat service calls out to: its database (more with issue 8)."""
+"""What the chat service calls out to: its database (tables, repository, request log,
+outbox), the authorization and invoice services (the bot's facts) and NATS (the live
+feed of ``serve``)."""

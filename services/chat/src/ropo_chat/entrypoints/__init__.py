@@ -1,1 +1,2 @@
-"""What calls the chat service: its gRPC servicer (and, later, event subscriptions)."""
+"""What calls the chat service: its gRPC servicer (with the live stream of
+WatchConversation) and the worker role."""

@@ -1,6 +1,7 @@
-"""The ``worker`` role: provisions the ``ROPO_CHAT`` stream (capturing
-``ropo.chat.>``) and runs the outbox relay until SIGTERM/SIGINT. Event consumers
-join the same ``run_until_stopped`` with issue 8.
+"""The ``worker`` role: provisions the ``ROPO_CHAT`` stream (capturing ``ropo.chat.>``)
+and runs the outbox relay until SIGTERM/SIGINT. The relay's events are what wakes the
+watchers of a conversation in the ``serve`` processes (``adapters.live_feed``), so its
+polling interval (``ROPO_CHAT_RELAY_POLL_SECONDS``) is short.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ async def run_worker(
     *,
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
+    poll_interval: float | None = None,
 ) -> None:
-    """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out."""
+    """Run until ``stop`` is set or a signal arrives; NATS outages are ridden out.
+    ``poll_interval`` overrides ``ROPO_CHAT_RELAY_POLL_SECONDS``."""
     await run_relay_worker(
         "chat",
         app.database,
@@ -33,4 +36,5 @@ async def run_worker(
         source=EVENT_SOURCE,
         stop=stop,
         signals=signals,
+        poll_interval=app.settings.relay_poll_seconds if poll_interval is None else poll_interval,
     )
