@@ -10,6 +10,7 @@ the audit log and the rate limit are the real ones on a temporary SQLite databas
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -19,9 +20,9 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import httpx
@@ -39,6 +40,19 @@ from ropo_gateway.clients.authorization import (
     AuthorizationView,
     GranteeDetails,
     InvoiceAccess,
+)
+from ropo_gateway.clients.chat import (
+    ChatLink,
+    ChatUpdate,
+    ConversationPage,
+    ConversationState,
+    ConversationView,
+    HandoffReason,
+    MessagePage,
+    MessageView,
+    Posted,
+    SenderType,
+    Started,
 )
 from ropo_gateway.clients.invoices import (
     ExtensionOrder,
@@ -83,6 +97,7 @@ from ropo_gateway.clients.refunds import (
 )
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
+from ropo_gateway.myropo.chat_routes import get_chat_source
 from ropo_gateway.myropo.deps import (
     get_access_source,
     get_authorization_source,
@@ -874,6 +889,7 @@ class Harness:
     session_token: str
     payments: FakePayments = field(default_factory=FakePayments)
     refunds: FakeRefunds = field(default_factory=lambda: FakeRefunds())
+    chat: FakeChat = field(default_factory=lambda: FakeChat())
 
     async def login(self, identity: Identity) -> httpx.AsyncClient:
         """Another browser, logged in as ``identity`` (close it with ``aclose``)."""
@@ -909,7 +925,9 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
     clock = FakeClock()
     invoices, access, payments = FakeInvoices(), FakeAccess(), FakePayments()
     refunds = FakeRefunds()
+    chat = FakeChat()
     app = create_app(config, clock=clock)
+    app.dependency_overrides[get_chat_source] = lambda: chat
     app.dependency_overrides[get_payment_source] = lambda: payments
     app.dependency_overrides[get_invoice_source] = lambda: invoices
     app.dependency_overrides[get_payment_time_source] = lambda: invoices
@@ -924,7 +942,7 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
             base_url="http://localhost",
             cookies={"ropo_session": token},
         ) as client:
-            yield Harness(client, runtime, invoices, access, clock, token, payments, refunds)
+            yield Harness(client, runtime, invoices, access, clock, token, payments, refunds, chat)
 
 
 def names(items: Sequence[dict[str, Any]]) -> list[str]:
@@ -1446,3 +1464,361 @@ class FakeRefunds:
         if refund_case not in self.cases:
             raise refund_error(grpc.StatusCode.NOT_FOUND, "REFUND_CASE_NOT_FOUND")
         return RefundLetter(PDF, "application/pdf", f"palautus-{language_code}.pdf")
+
+
+# ------------------------------------------------------------------------------ chat
+
+CHAT_LINK = ChatLink("/laskut/maija-1#maksuaika", "Eräpäivän siirto")
+
+
+def chat_error(
+    code: grpc.StatusCode, reason: str, retry_after_seconds: float | None = None
+) -> UpstreamError:
+    """A refusal of the chat service as the client raises it."""
+    return UpstreamError(
+        "chat",
+        RpcError(
+            code=code,
+            message=reason.lower().replace("_", " "),
+            error_info=ErrorInfo(reason, "chat.ropo"),
+            retry_after_seconds=retry_after_seconds,
+        ),
+    )
+
+
+@dataclass
+class FakeWatch:
+    """``WatchConversation`` as the client returns it: the stored messages after the resume
+    point, then ``live`` (a test's script), then the end of the stream; ``cancel`` is
+    recorded."""
+
+    backlog: list[ChatUpdate]
+    live: list[ChatUpdate]
+    fail_with: UpstreamError | None = None
+    cancelled: bool = False
+    #: Set to keep the stream open after ``live`` until cancelled (a browser that stays).
+    hold: bool = False
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __aiter__(self) -> AsyncIterator[ChatUpdate]:
+        for update in [*self.backlog, *self.live]:
+            yield update
+        if self.fail_with is not None:
+            raise self.fail_with
+        if self.hold:
+            await self._stopped.wait()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._stopped.set()
+
+
+@dataclass
+class FakeChat:
+    """The chat service as the gateway sees it: conversations per customer, the bot (a
+    hand-off when someone asks for a person, otherwise an answer with a link), the queue,
+    claim/transfer/close by the assignee, request-id replay, a rate limit switch and the
+    live stream (``FakeWatch``)."""
+
+    conversations: dict[str, ConversationView] = field(default_factory=dict)
+    messages: dict[str, list[MessageView]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    watches: list[tuple[str, str, FakeWatch]] = field(default_factory=list)
+    #: Every message posted: (sender, text, language).
+    posted: list[tuple[str, str, str]] = field(default_factory=list)
+    #: What every new watch sends after the backlog.
+    live: list[ChatUpdate] = field(default_factory=list)
+    hold_watches: bool = False
+    #: What every new watch fails with after ``live`` (the service went away).
+    watch_error: UpstreamError | None = None
+    rate_limited: bool = False
+    fail_with: UpstreamError | None = None
+    _done: dict[tuple[str, str], object] = field(default_factory=dict)
+    _tick: int = 0
+
+    def _check(self, method: str, target: str = "") -> None:
+        self.calls.append((method, target))
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def _now(self) -> datetime:
+        self._tick += 1
+        return datetime(2025, 3, 1, 9, 0, tzinfo=UTC) + timedelta(seconds=self._tick)
+
+    def _message(
+        self,
+        conversation: str,
+        sender_type: SenderType,
+        text: str,
+        *,
+        sender: str = "",
+        display_name: str = "",
+        links: tuple[ChatLink, ...] = (),
+    ) -> MessageView:
+        stored = self.messages.setdefault(conversation, [])
+        message = MessageView(
+            name=f"{conversation}/messages/{len(stored) + 1:010d}",
+            sender_type=sender_type,
+            sender=sender,
+            sender_display_name=display_name,
+            text=text,
+            links=links,
+            language_code=self.conversations[conversation].language_code,
+            create_time=self._now(),
+        )
+        stored.append(message)
+        self._update(conversation, last_message_text=text)
+        return message
+
+    def _update(self, name: str, **changes: Any) -> ConversationView:
+        view = replace(self.conversations[name], update_time=self._now(), **changes)
+        self.conversations[name] = view
+        return view
+
+    def open_conversation(
+        self,
+        customer: str,
+        *,
+        state: ConversationState = ConversationState.BOT,
+        language: str = "fi",
+        assignee: str = "",
+        assignee_display_name: str = "",
+    ) -> ConversationView:
+        """A conversation with the bot's greeting (then queued/claimed/closed as asked)."""
+        name = f"conversations/{uuid.uuid4()}"
+        self.conversations[name] = ConversationView(
+            name=name,
+            state=ConversationState.BOT,
+            customer=customer,
+            language_code=language,
+            invoice="",
+            assignee="",
+            assignee_display_name="",
+            handoff_reason=HandoffReason.UNSPECIFIED,
+            last_message_text="",
+            create_time=self._now(),
+            update_time=None,
+            handoff_time=None,
+            close_time=None,
+        )
+        self._message(name, SenderType.BOT, "Hei! Miten voin auttaa?", display_name="Ropo-botti")
+        if state is not ConversationState.BOT:
+            self._update(
+                name,
+                state=state,
+                handoff_reason=HandoffReason.CUSTOMER_REQUEST,
+                handoff_time=self._now(),
+                assignee=assignee,
+                assignee_display_name=assignee_display_name,
+            )
+        return self.conversations[name]
+
+    def transcript(self, name: str) -> list[MessageView]:
+        return list(self.messages.get(name, []))
+
+    def _replayed(self, method: str, request_id: str) -> Any:
+        return self._done.get((method, request_id))
+
+    def _get(self, name: str) -> ConversationView:
+        found = self.conversations.get(name)
+        if found is None:
+            raise chat_error(grpc.StatusCode.NOT_FOUND, "CHAT_CONVERSATION_NOT_FOUND")
+        return found
+
+    async def start_conversation(
+        self, request_id: str, customer: str, language_code: str, invoice: str = ""
+    ) -> Started:
+        self._check("StartConversation", customer)
+        replayed = self._replayed("start", request_id)
+        if replayed is not None:
+            return cast(Started, replayed)
+        view = self.open_conversation(customer, language=language_code)
+        started = Started(view, tuple(self.transcript(view.name)))
+        self._done[("start", request_id)] = started
+        return started
+
+    async def post_message(
+        self,
+        request_id: str,
+        conversation: str,
+        sender: str,
+        text: str,
+        language_code: str,
+        sender_display_name: str = "",
+    ) -> Posted:
+        self._check("PostMessage", conversation)
+        replayed = self._replayed("post", request_id)
+        if replayed is not None:
+            return cast(Posted, replayed)
+        view = self._get(conversation)
+        self.posted.append((sender, text, language_code))
+        if self.rate_limited:
+            raise chat_error(grpc.StatusCode.RESOURCE_EXHAUSTED, "CHAT_MESSAGE_RATE_LIMITED", 7.0)
+        if not view.state.open:
+            raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_CONVERSATION_CLOSED")
+        if sender.startswith("staffUsers/"):
+            if view.state is not ConversationState.WITH_AGENT or view.assignee != sender:
+                raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_NOT_ASSIGNEE")
+            message = self._message(
+                conversation,
+                SenderType.AGENT,
+                text,
+                sender=sender,
+                display_name=sender_display_name or view.assignee_display_name,
+            )
+            posted = Posted(message, (), self.conversations[conversation])
+        else:
+            if sender != view.customer:
+                raise chat_error(
+                    grpc.StatusCode.PERMISSION_DENIED, "CHAT_NOT_CONVERSATION_CUSTOMER"
+                )
+            message = self._message(conversation, SenderType.CUSTOMER, text, sender=sender)
+            replies: tuple[MessageView, ...] = ()
+            if view.state is ConversationState.BOT:
+                replies = (self._bot_reply(conversation, text),)
+            posted = Posted(message, replies, self.conversations[conversation])
+        self._done[("post", request_id)] = posted
+        return posted
+
+    def _bot_reply(self, conversation: str, text: str) -> MessageView:
+        if "ihmisen" in text.lower():
+            reply = self._message(
+                conversation,
+                SenderType.BOT,
+                "Siirrän keskustelun asiakaspalvelijalle.",
+                display_name="Ropo-botti",
+            )
+            self._update(
+                conversation,
+                state=ConversationState.QUEUED,
+                handoff_reason=HandoffReason.CUSTOMER_REQUEST,
+                handoff_time=self._now(),
+            )
+            return reply
+        return self._message(
+            conversation,
+            SenderType.BOT,
+            "Eräpäivää voi siirtää laskun sivulla.",
+            display_name="Ropo-botti",
+            links=(CHAT_LINK, ChatLink("https://elsewhere.example/x", "Muualle")),
+        )
+
+    async def list_messages(
+        self, conversation: str, *, page_size: int = 50, page_token: str = ""
+    ) -> MessagePage:
+        self._check("ListMessages", conversation)
+        self._get(conversation)
+        start = int(page_token or "0")
+        stored = self.transcript(conversation)
+        end = start + page_size
+        return MessagePage(tuple(stored[start:end]), str(end) if end < len(stored) else "")
+
+    def watch_conversation(self, conversation: str, after_message: str = "") -> FakeWatch:
+        self.calls.append(("WatchConversation", conversation))
+        backlog: list[ChatUpdate] = [
+            message
+            for message in self.transcript(conversation)
+            if after_message and message.name > after_message
+        ]
+        watch = FakeWatch(
+            backlog, list(self.live), fail_with=self.watch_error, hold=self.hold_watches
+        )
+        self.watches.append((conversation, after_message, watch))
+        return watch
+
+    async def list_queue(
+        self, *, language_code: str = "", page_size: int = 50, page_token: str = ""
+    ) -> ConversationPage:
+        self._check("ListQueue")
+        queued = [
+            view
+            for view in self.conversations.values()
+            if view.state is ConversationState.QUEUED
+            and (not language_code or view.language_code == language_code)
+        ]
+        queued.sort(key=lambda view: view.handoff_time or datetime.min.replace(tzinfo=UTC))
+        return ConversationPage(tuple(queued[:page_size]), "")
+
+    async def claim_conversation(
+        self, request_id: str, conversation: str, agent: str, agent_display_name: str
+    ) -> ConversationView:
+        self._check("ClaimConversation", conversation)
+        replayed = self._replayed("claim", request_id)
+        if replayed is not None:
+            return cast(ConversationView, replayed)
+        view = self._get(conversation)
+        if view.state is not ConversationState.QUEUED:
+            raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_CONVERSATION_NOT_QUEUED")
+        self._update(
+            conversation,
+            state=ConversationState.WITH_AGENT,
+            assignee=agent,
+            assignee_display_name=agent_display_name,
+        )
+        self._message(
+            conversation,
+            SenderType.SYSTEM,
+            f"{agent_display_name} asiakaspalvelusta liittyi keskusteluun.",
+            display_name="Ropo",
+        )
+        claimed = self.conversations[conversation]
+        self._done[("claim", request_id)] = claimed
+        return claimed
+
+    async def transfer_conversation(
+        self,
+        request_id: str,
+        conversation: str,
+        actor: str,
+        target_agent: str = "",
+        target_agent_display_name: str = "",
+    ) -> ConversationView:
+        self._check("TransferConversation", conversation)
+        view = self._get(conversation)
+        if view.state is not ConversationState.WITH_AGENT or view.assignee != actor:
+            raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_NOT_ASSIGNEE")
+        return self._update(
+            conversation,
+            state=ConversationState.QUEUED,
+            assignee="",
+            assignee_display_name="",
+            handoff_reason=HandoffReason.TRANSFER,
+            handoff_time=self._now(),
+        )
+
+    async def close_conversation(
+        self, request_id: str, conversation: str, actor: str
+    ) -> ConversationView:
+        self._check("CloseConversation", conversation)
+        view = self._get(conversation)
+        if not view.state.open:
+            raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_CONVERSATION_CLOSED")
+        if actor != view.customer and actor != view.assignee:
+            raise chat_error(grpc.StatusCode.FAILED_PRECONDITION, "CHAT_NOT_PARTICIPANT")
+        return self._update(conversation, state=ConversationState.CLOSED, close_time=self._now())
+
+    async def get_conversation(self, name: str) -> ConversationView:
+        self._check("GetConversation", name)
+        return self._get(name)
+
+    async def list_conversations(
+        self,
+        *,
+        customer: str = "",
+        assignee: str = "",
+        state: ConversationState = ConversationState.UNSPECIFIED,
+        page_size: int = 50,
+        page_token: str = "",
+    ) -> ConversationPage:
+        self._check("ListConversations", customer or assignee)
+        found = [
+            view
+            for view in self.conversations.values()
+            if (not customer or view.customer == customer)
+            and (not assignee or view.assignee == assignee)
+            and (state is ConversationState.UNSPECIFIED or view.state is state)
+        ]
+        found.sort(
+            key=lambda view: view.update_time or datetime.min.replace(tzinfo=UTC), reverse=True
+        )
+        return ConversationPage(tuple(found[:page_size]), "")

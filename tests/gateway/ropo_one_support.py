@@ -14,7 +14,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -30,7 +30,7 @@ import structlog
 from gateway_support import FakeClock
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
-from myropo_fakes import FakePayments, FakeRefunds
+from myropo_fakes import FakeChat, FakePayments, FakeRefunds
 from pydantic import SecretStr
 from ropo.invoice.v1 import creditor_pb2, invoice_event_pb2, invoice_pb2, payment_time_pb2
 from ropo_gateway.app import create_app
@@ -40,11 +40,17 @@ from ropo_gateway.clients.authorization import (
     Action,
     AuthorizationView,
     GranteeDetails,
+    InvoiceAccess,
 )
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
 from ropo_gateway.clients.payment_time import PaymentPlanView, plan_view
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import UpstreamError
+from ropo_gateway.ropo_one.chat import (
+    get_chat_desk,
+    get_customer_invoice_access,
+    get_invoices_by_name,
+)
 from ropo_gateway.ropo_one.deps import (
     get_authorizations,
     get_cases,
@@ -201,6 +207,8 @@ class FakeCases:
     events_error: UpstreamError | None = None
     #: ``CancelPaymentPlan`` calls: (request_id, plan name, actor, reason).
     plan_cancels: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: ``invoices_by_name`` calls (the chat page's invoice panel).
+    by_name: list[tuple[str, ...]] = field(default_factory=list)
 
     def add(self, invoice: invoice_pb2.Invoice) -> invoice_pb2.Invoice:
         self.invoices[invoice.name] = invoice
@@ -237,6 +245,13 @@ class FakeCases:
             and (not search.open_only or invoice.state not in (State.STATE_PAID,))
         ]
         return InvoicePage(found + self.leaked, self.next_page_token)
+
+    async def invoices_by_name(
+        self, names: Sequence[str], language_code: str
+    ) -> list[invoice_pb2.Invoice]:
+        """The invoices named, unknown names skipped (``ListInvoices`` by names)."""
+        self.by_name.append(tuple(names))
+        return [self.invoices[name] for name in names if name in self.invoices]
 
     async def list_invoice_events(
         self, invoice: str, language_code: str, limit: int = 1000
@@ -334,6 +349,8 @@ class FakeAuthorizations:
     created: list[dict[str, Any]] = field(default_factory=list)
     revoked: list[tuple[str, str, str, tuple[str, ...]]] = field(default_factory=list)
     listed: list[str] = field(default_factory=list)
+    #: ``accessible_invoices`` calls (subjects).
+    accessible: list[str] = field(default_factory=list)
     create_error: UpstreamError | None = None
     revoke_error: UpstreamError | None = None
     list_error: UpstreamError | None = None
@@ -341,6 +358,23 @@ class FakeAuthorizations:
     def add(self, view: AuthorizationView) -> AuthorizationView:
         self.authorizations[view.name] = view
         return view
+
+    async def accessible_invoices(self, subject: str, limit: int) -> list[InvoiceAccess]:
+        """A person's invoices as the debtor (``OWN``) and through authorizations they hold."""
+        self.accessible.append(subject)
+        if self.list_error is not None:
+            raise self.list_error
+        found = [
+            InvoiceAccess(invoice.name, "OWN")
+            for invoice in self.cases.invoices.values()
+            if invoice.debtor.party == subject
+        ]
+        found += [
+            InvoiceAccess(view.invoice, "AUTHORIZED")
+            for view in self.authorizations.values()
+            if view.grantee == subject and view.type == "INVOICE" and view.active
+        ]
+        return found[:limit]
 
     @property
     def calls(self) -> int:
@@ -474,6 +508,7 @@ class Console:
     authz: FakeAuthorizations
     payments: FakePayments = field(default_factory=FakePayments)
     refunds: FakeRefunds = field(default_factory=FakeRefunds)
+    chat: FakeChat = field(default_factory=FakeChat)
 
     async def login_staff(self, user_id: str) -> httpx.Response:
         """Log a sandbox staff user in through the real code flow; the callback's response."""
@@ -542,6 +577,10 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
     authz = FakeAuthorizations(cases)
     payments = FakePayments()
     refunds = FakeRefunds()
+    chat = FakeChat()
+    app.dependency_overrides[get_chat_desk] = lambda: chat
+    app.dependency_overrides[get_customer_invoice_access] = lambda: authz
+    app.dependency_overrides[get_invoices_by_name] = lambda: cases
     app.dependency_overrides[get_payments] = lambda: payments
     app.dependency_overrides[get_refunds] = lambda: refunds
     app.dependency_overrides[get_cases] = lambda: cases
@@ -563,6 +602,7 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
                 authz,
                 payments,
                 refunds,
+                chat,
             )
 
 

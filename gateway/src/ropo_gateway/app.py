@@ -6,13 +6,15 @@ Router layout (prefixes are part of the contract with the ingress):
 - ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku`` — MyRopo pages
 - ``/tilinumero``, ``/tilinumero/{id}/{tili,vahvista,valmis}`` — *Ilmoita tilinumero*
   (``myropo.refund_routes``)
+- ``/chat``, ``/chat/{id}``, ``/chat/{id}/events`` (Server-Sent Events), ``/chat/{id}/sulje``
+  — *Avaa Chat* (``myropo.chat_routes``)
 - ``/laskut/{id}/maksa`` (POST), ``/laskut/maksa`` — *Maksa* through the PSP
 - ``/maksu/paluu`` (the browser back from the PSP), ``/maksu/callback`` (the PSP's server
   calls; no session) — ``myropo.payment_routes``
 - ``/kieli/{fi|sv|en}`` — the language switch of every page
 - ``/api/myropo/v1/...`` — MyRopo JSON API (AIP-193 errors), described at ``/api/openapi.json``
 - ``/ropo-one/...`` and ``/api/ropo-one/v1/...`` — the Ropo One staff console (``ropo_one``)
-- ``/static/...`` — CSS
+- ``/static/...`` — CSS and the chat page's script
 - ``/healthz``, ``/readyz``, ``/metrics`` — operations
 """
 
@@ -41,6 +43,7 @@ from ropo_gateway.auth.sessions import Clock, utc_now
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import ApiError, UpstreamError, error_body
 from ropo_gateway.myropo.api import api as myropo_api
+from ropo_gateway.myropo.chat_routes import router as chat_router
 from ropo_gateway.myropo.payment_routes import router as payment_router
 from ropo_gateway.myropo.payment_time_api import api as payment_time_api
 from ropo_gateway.myropo.payment_time_routes import router as payment_time_router
@@ -205,6 +208,7 @@ def create_app(
     app.include_router(payment_router)
     app.include_router(payment_time_router)
     app.include_router(refund_router)
+    app.include_router(chat_router)
     app.include_router(myropo_api)
     app.include_router(payment_time_api)
     app.include_router(refund_api)

@@ -15,6 +15,7 @@ from typing import Final
 
 from ropo_platform.money import Money
 
+from ropo_gateway.chat_texts import CHAT_TEXTS
 from ropo_gateway.refund_texts import REFUND_TEXTS
 
 DEFAULT_LANGUAGE: Final = "fi"
@@ -1021,9 +1022,9 @@ _EN: Final[dict[str, str]] = {
 }
 
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {
-    "fi": {**_FI, **REFUND_TEXTS["fi"]},
-    "sv": {**_SV, **REFUND_TEXTS["sv"]},
-    "en": {**_EN, **REFUND_TEXTS["en"]},
+    "fi": {**_FI, **REFUND_TEXTS["fi"], **CHAT_TEXTS["fi"]},
+    "sv": {**_SV, **REFUND_TEXTS["sv"], **CHAT_TEXTS["sv"]},
+    "en": {**_EN, **REFUND_TEXTS["en"], **CHAT_TEXTS["en"]},
 }
 
 

@@ -22,6 +22,7 @@ from ropo_gateway.auth.sessions import Clock, SessionManager, SessionPolicy, utc
 from ropo_gateway.auth.staff_wiring import StaffAuth, build_staff_auth
 from ropo_gateway.clients.authorization import AuthorizationClient
 from ropo_gateway.clients.base import open_channel
+from ropo_gateway.clients.chat import ChatClient
 from ropo_gateway.clients.invoices import InvoiceClient
 from ropo_gateway.clients.payments import PaymentClient
 from ropo_gateway.clients.refunds import RefundClient
@@ -38,6 +39,7 @@ INVOICE_SERVICE: Final = "ropo.invoice.v1.InvoiceService"
 AUTHORIZATION_SERVICE: Final = "ropo.authorization.v1.AuthorizationService"
 PAYMENT_SERVICE: Final = "ropo.payment.v1.PaymentService"
 REFUND_SERVICE: Final = "ropo.refund.v1.RefundService"
+CHAT_SERVICE: Final = "ropo.chat.v1.ChatService"
 
 
 def migrations_dir(settings: GatewaySettings) -> Path:
@@ -93,6 +95,8 @@ class Runtime:
     payments: PaymentClient
     #: Refund cases and payouts (*Ilmoita tilinumero*, Ropo One's *Palautukset*).
     refunds: RefundClient
+    #: Conversations with the bot and customer service (*Avaa Chat*, Ropo One's chat queue).
+    chat: ChatClient
     #: *Hae lasku* attempts per person (the grants are kept by the authorization service).
     lookup_limiter: LookupRateLimiter
     #: Ropo One's staff login: its OIDC client and staff sessions.
@@ -135,6 +139,7 @@ def build_runtime(
         "authorization": open_channel(settings.authorization_addr, timeout),
         "payment": open_channel(settings.payment_addr, timeout),
         "refund": open_channel(settings.refund_addr, timeout),
+        "chat": open_channel(settings.chat_addr, timeout),
     }
     return Runtime(
         settings=settings,
@@ -146,6 +151,7 @@ def build_runtime(
         authorization=AuthorizationClient(channels["authorization"], timeout),
         payments=PaymentClient(channels["payment"], timeout),
         refunds=RefundClient(channels["refund"], timeout),
+        chat=ChatClient(channels["chat"], timeout),
         lookup_limiter=LookupRateLimiter(
             SqlAttemptStore(database), lookup_rate_limit(settings), clock
         ),

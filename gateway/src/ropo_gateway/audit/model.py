@@ -47,6 +47,12 @@ class Purpose(StrEnum):
     #: A staff user approved, rejected or changed the account of a refund, or made a
     #: payout batch or imported its bank status (also when the service refused it).
     REFUND_ADMIN = "refund_admin"
+    #: A staff user read a chat conversation (its transcript and the customer's invoices)
+    #: or the chat queue.
+    CHAT_VIEW = "chat_view"
+    #: A staff user claimed, answered, transferred or closed a conversation (also when the
+    #: chat service refused it).
+    CHAT_ADMIN = "chat_admin"
 
 
 class Outcome(StrEnum):

@@ -40,6 +40,7 @@ from ropo_gateway.auth.staff_cookies import clear_staff_session_cookie
 from ropo_gateway.auth.staff_sessions import StaffSession
 from ropo_gateway.clients.authorization import Action, new_request_id
 from ropo_gateway.errors import ApiError, UpstreamError
+from ropo_gateway.myropo.chat import conversation_name
 from ropo_gateway.ropo_one.access import (
     CaseGuard,
     OpenCase,
@@ -404,9 +405,12 @@ async def case_page(
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
     refunds: RefundsDep,
+    keskustelu: str = "",
 ) -> Response:
     """One case: status, customer type, capital and open capital, debtor, dates, ledger, the
-    timeline and (for agents and supervisors) its authorizations."""
+    timeline and (for agents and supervisors) its authorizations. ``?keskustelu=`` (a chat
+    conversation's id, from the chat page's link) fills in the continuous authorization
+    form's conversation; anything that is not such an id is ignored."""
     if session is None:
         return render_error(request, "login", 401, session=None, offer_login=True)
     language = staff_translator(request).language
@@ -415,7 +419,11 @@ async def case_page(
     except (ApiError, UpstreamError) as error:
         return error_page(request, error, session)
     admin = AuthorizationAdmin(guard, authorizations)
-    return await _case_page(request, session, guard, cases, admin, case, payments, refunds)
+    conversation = conversation_name(keskustelu) or ""
+    form = ContinuousForm(ContinuousInput(conversation=conversation)) if conversation else None
+    return await _case_page(
+        request, session, guard, cases, admin, case, payments, refunds, form=form
+    )
 
 
 def _refused_csrf(request: Request, session: StaffSession, route: str) -> Response:

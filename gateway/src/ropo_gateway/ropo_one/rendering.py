@@ -40,6 +40,7 @@ ERROR_PAGES: Final = frozenset(
         "bad_request",
         "internal",
         "refunds_forbidden",
+        "chat_forbidden",
     }
 )
 
@@ -75,7 +76,7 @@ def render(
             "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             "back_here": quote(_here(request), safe=""),
             "staff": session,
-            # *Palautukset* and *Maksuaineistot* in the header: Ropo's own staff only.
+            # *Palautukset*, *Maksuaineistot* and *Chat* in the header: Ropo's own staff only.
             "refund_nav": session is not None and bool(session.identity.roles & INTERNAL_ROLES),
             "csrf_field": CSRF_FIELD,
             "printed_case_number": printed_case_number,

@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from ropo_gateway.clients.health import peer_serving
 from ropo_gateway.runtime import (
     AUTHORIZATION_SERVICE,
+    CHAT_SERVICE,
     INVOICE_SERVICE,
     PAYMENT_SERVICE,
     REFUND_SERVICE,
@@ -25,7 +26,11 @@ PROBE_TIMEOUT_SECONDS: Final = 1.0
 # Peers whose absence makes the first page fail, with the service name they report health for.
 REQUIRED_PEERS: Final = {"invoice": INVOICE_SERVICE, "authorization": AUTHORIZATION_SERVICE}
 # Peers the gateway works without (pages say what is missing): reported, not required.
-OPTIONAL_PEERS: Final = {"payment": PAYMENT_SERVICE, "refund": REFUND_SERVICE}
+OPTIONAL_PEERS: Final = {
+    "payment": PAYMENT_SERVICE,
+    "refund": REFUND_SERVICE,
+    "chat": CHAT_SERVICE,
+}
 
 
 @router.get("/healthz")
@@ -38,7 +43,7 @@ async def healthz() -> dict[str, str]:
 async def readyz(runtime: RuntimeDep) -> Response:
     """Readiness: the database is migrated and the required gRPC peers report SERVING.
     The optional peers are reported under ``optional`` without affecting readiness: MyRopo
-    and Ropo One still serve invoices while payments are down."""
+    and Ropo One still serve invoices while payments (or the chat) are down."""
 
     async def database() -> bool:
         return await runtime.database.is_ready(migrations_dir(runtime.settings))

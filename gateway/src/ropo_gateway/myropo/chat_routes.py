@@ -1,0 +1,278 @@
+"""*Avaa Chat* in MyRopo (server-rendered, CSRF-protected, usable without JavaScript).
+
+- ``GET /chat`` — the person's open conversation (a link back to it) and the button
+  *Avaa Chat*; ``POST /chat`` → the open conversation, or ``StartConversation`` (the bot
+  greets) → 303 to ``/chat/{conversation_id}``;
+- ``GET /chat/{conversation_id}`` — the transcript and the message form (``text``,
+  ``request_id``); ``POST`` → ``PostMessage`` → 303 back. The page's script
+  (``static/chat.js``) posts the same form with ``fetch`` and ``Accept: application/json``:
+  the answer is then the stored message and the bot's replies as JSON, so the page does
+  not reload;
+- ``GET /chat/{conversation_id}/events`` — the live updates (``chat_events``);
+- ``POST /chat/{conversation_id}/sulje`` — *Sulje keskustelu*.
+
+Every ``{conversation_id}`` route reads the conversation first: someone else's answers
+exactly like a missing one (404) and leaves one audit record.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Form, Header, Request
+from ropo_platform.logging import get_logger
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from ropo_gateway.auth.csrf import CSRF_FIELD, csrf_valid
+from ropo_gateway.chat_events import (
+    message_data,
+    resume_point,
+    site_links,
+    sse_response,
+    state_data,
+)
+from ropo_gateway.clients.authorization import new_request_id
+from ropo_gateway.clients.chat import ConversationState, ConversationView, Posted
+from ropo_gateway.errors import UpstreamError
+from ropo_gateway.myropo.chat import (
+    MAX_TEXT_LENGTH,
+    ChatProblem,
+    ChatSource,
+    CustomerChat,
+    read_transcript,
+    typed_text,
+)
+from ropo_gateway.myropo.chat_views import (
+    CHAT_PATH,
+    MessageForm,
+    chat_paths,
+    sender_name,
+    state_text,
+    state_texts,
+)
+from ropo_gateway.myropo.deps import AccessPolicyDep, Customer, CustomerDep
+from ropo_gateway.myropo.refunds import idempotency_key
+from ropo_gateway.web.deps import RuntimeDep
+from ropo_gateway.web.pages import render, render_error, translator_for
+
+router = APIRouter(include_in_schema=False)
+_log = get_logger("ropo_gateway.chat")
+
+CONVERSATION_PATH: Final = CHAT_PATH + "/{conversation_id}"
+EVENTS_PATH: Final = CONVERSATION_PATH + "/events"
+CLOSE_PATH: Final = CONVERSATION_PATH + "/sulje"
+
+
+def get_chat_source(runtime: RuntimeDep) -> ChatSource:
+    """The chat service client (tests replace it)."""
+    return runtime.chat
+
+
+ChatSourceDep = Annotated[ChatSource, Depends(get_chat_source)]
+
+
+def get_customer_chat(policy: AccessPolicyDep, source: ChatSourceDep) -> CustomerChat:
+    return CustomerChat(source, policy)
+
+
+CustomerChatDep = Annotated[CustomerChat, Depends(get_customer_chat)]
+
+
+def wants_json(request: Request) -> bool:
+    """The page's script asks for JSON; a plain form submission gets pages and redirects."""
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _see_other(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+def _csrf_refused(request: Request, customer: Customer, route: str) -> Response:
+    _log.warning("csrf_rejected", route=route)
+    if wants_json(request):
+        t = translator_for(request)
+        return JSONResponse({"error": t("error.forbidden.body")}, status_code=403)
+    return render_error(request, "forbidden", 403, session=customer.session)
+
+
+async def _conversation_page(
+    request: Request,
+    customer: Customer,
+    chat: CustomerChat,
+    conversation: ConversationView,
+    form: MessageForm | None = None,
+    status: int = 200,
+    retry_after: int | None = None,
+) -> Response:
+    transcript = await read_transcript(chat.source, conversation)
+    t = translator_for(request)
+    response = render(
+        request,
+        "chat.html",
+        session=customer.session,
+        status_code=status,
+        transcript=transcript,
+        conversation=conversation,
+        paths=chat_paths(conversation.id),
+        form=form or MessageForm(request_id=new_request_id()),
+        state_line=state_text(t, conversation.state, conversation.assignee_display_name),
+        state_attributes=state_texts(t),
+        sender_name=lambda message: sender_name(t, message),
+        site_links=site_links,
+        close_request_id=new_request_id(),
+        open_conversation=None,
+    )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@router.get(CHAT_PATH)
+async def chat_home(request: Request, customer: CustomerDep, chat: CustomerChatDep) -> Response:
+    """*Avaa Chat*: the person's open conversation, if any, and the button."""
+    found = await chat.open_conversation(customer.subject)
+    return render(
+        request,
+        "chat.html",
+        session=customer.session,
+        transcript=None,
+        open_conversation=found,
+        open_path=chat_paths(found.id).page if found else "",
+    )
+
+
+@router.post(CHAT_PATH)
+async def chat_start(
+    request: Request,
+    customer: CustomerDep,
+    chat: CustomerChatDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+) -> Response:
+    if not csrf_valid(customer.session, csrf_token):
+        return _csrf_refused(request, customer, CHAT_PATH)
+    language = translator_for(request).language
+    conversation = await chat.start(customer.subject, language)
+    return _see_other(chat_paths(conversation.id).page)
+
+
+@router.get(CONVERSATION_PATH)
+async def conversation_page(
+    request: Request, conversation_id: str, customer: CustomerDep, chat: CustomerChatDep
+) -> Response:
+    """The transcript and, while the conversation is open, the message form."""
+    conversation = await chat.conversation_of(customer.subject, conversation_id)
+    return await _conversation_page(request, customer, chat, conversation)
+
+
+def _posted_json(posted: Posted) -> dict[str, Any]:
+    return {
+        "messages": [message_data(item) for item in (posted.message, *posted.replies)],
+        "conversation": state_data(posted.conversation),
+        "request_id": new_request_id(),
+    }
+
+
+@router.post(CONVERSATION_PATH)
+async def post_message(
+    request: Request,
+    conversation_id: str,
+    customer: CustomerDep,
+    chat: CustomerChatDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    request_id: Annotated[str | None, Form()] = None,
+    text: Annotated[str | None, Form()] = None,
+) -> Response:
+    """*Lähetä*: the message (and the bot's answer) → 303 back, or JSON for the script."""
+    conversation = await chat.conversation_of(customer.subject, conversation_id)
+    if not csrf_valid(customer.session, csrf_token):
+        return _csrf_refused(request, customer, CONVERSATION_PATH)
+    language = translator_for(request).language
+    try:
+        typed = typed_text(text)
+        posted = await chat.post(
+            customer.subject, conversation, typed, language, idempotency_key(request_id)
+        )
+    except ChatProblem as problem:
+        _log.info("chat_message_refused", problem=problem.key)
+        return await _refused(request, customer, chat, conversation, problem, text or "")
+    if wants_json(request):
+        return JSONResponse(_posted_json(posted))
+    return _see_other(chat_paths(conversation.id).page)
+
+
+async def _refused(
+    request: Request,
+    customer: Customer,
+    chat: CustomerChat,
+    conversation: ConversationView,
+    problem: ChatProblem,
+    typed: str,
+) -> Response:
+    seconds = problem.retry_after_seconds
+    headers = {"Retry-After": str(seconds)} if seconds else {}
+    if wants_json(request):
+        t = translator_for(request)
+        return JSONResponse(
+            {"error": t(f"chat.problem.{problem.key}"), "request_id": new_request_id()},
+            status_code=problem.status,
+            headers=headers,
+        )
+    # A new key: the corrected message is another request, not a replay of this one.
+    form = MessageForm(
+        request_id=new_request_id(),
+        text=typed[:MAX_TEXT_LENGTH],
+        problem=f"chat.problem.{problem.key}",
+    )
+    try:
+        fresh = await chat.source.get_conversation(conversation.name)
+    except UpstreamError:  # the page shows what was read before: the refusal is what matters
+        fresh = conversation
+    return await _conversation_page(
+        request,
+        customer,
+        chat,
+        fresh,
+        form,
+        status=problem.status,
+        retry_after=problem.retry_after_seconds,
+    )
+
+
+@router.get(EVENTS_PATH)
+async def conversation_events(
+    request: Request,
+    conversation_id: str,
+    customer: CustomerDep,
+    chat: CustomerChatDep,
+    after: str = "",
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Server-Sent Events of the conversation; 204 once it is closed (the browser's
+    ``EventSource`` then stops reconnecting)."""
+    conversation = await chat.conversation_of(customer.subject, conversation_id)
+    if conversation.state is ConversationState.CLOSED:
+        return Response(status_code=204)
+    start = resume_point(conversation.name, last_event_id, after)
+    watch = chat.source.watch_conversation(conversation.name, start)
+    return sse_response(watch, request.is_disconnected)
+
+
+@router.post(CLOSE_PATH)
+async def close_conversation(
+    request: Request,
+    conversation_id: str,
+    customer: CustomerDep,
+    chat: CustomerChatDep,
+    csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
+    request_id: Annotated[str | None, Form()] = None,
+) -> Response:
+    """*Sulje keskustelu*: the conversation ends; back to its (read-only) transcript."""
+    conversation = await chat.conversation_of(customer.subject, conversation_id)
+    if not csrf_valid(customer.session, csrf_token):
+        return _csrf_refused(request, customer, CLOSE_PATH)
+    if conversation.state is not ConversationState.CLOSED:
+        try:
+            await chat.close(customer.subject, conversation, idempotency_key(request_id))
+        except ChatProblem as problem:
+            _log.info("chat_close_refused", problem=problem.key)
+    return _see_other(chat_paths(conversation.id).page)
