@@ -3,8 +3,9 @@
 ``start_stack(tmp_dir)`` starts, on free ports and with temporary SQLite files:
 
 - a private ``nats-server`` with JetStream;
-- invoice, authorization, payment and refund: ``migrate`` (run to completion), then ``serve`` and
-  ``worker``; payment talks to the sandbox PSP and reconciles open payments every second;
+- invoice, authorization, payment, refund and chat: ``migrate`` (run to completion), then
+  ``serve`` and ``worker``; payment talks to the sandbox PSP and reconciles open payments every
+  second; chat asks authorization and invoice about the person's invoices;
 - the sandbox (``python -m ropo_sandbox serve``): identity broker with issuer
   ``http://localhost:<port>/idp`` and the PSP under ``/psp``;
 - the gateway (``python -m ropo_gateway migrate`` then ``serve``), public URL
@@ -55,6 +56,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nats.js.errors import NotFoundError
 from pypdf import PdfReader
 from ropo.authorization.v1 import authorization_service_pb2, authorization_service_pb2_grpc
+from ropo.chat.v1 import chat_service_pb2, chat_service_pb2_grpc
 from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb2_grpc
 from ropo.payment.v1 import (
     bank_payment_pb2,
@@ -83,12 +85,13 @@ CLIENT_SECRET = "e2e-test-oidc-client-secret"
 #: The staff user the helpers below act as in the refund service.
 SUPERVISOR_ACTOR = "staffUsers/eero-esihenkilo"
 STARTUP_TIMEOUT = 60.0
-SERVICES = ("invoice", "authorization", "payment", "refund")
+SERVICES = ("invoice", "authorization", "payment", "refund", "chat")
 FULL_SERVICE_NAMES = {
     "invoice": "ropo.invoice.v1.InvoiceService",
     "authorization": "ropo.authorization.v1.AuthorizationService",
     "payment": "ropo.payment.v1.PaymentService",
     "refund": "ropo.refund.v1.RefundService",
+    "chat": "ropo.chat.v1.ChatService",
 }
 #: How often the stack's payment worker asks the PSP about payments left open, and after
 #: how long (seconds): short, so the dropped-callback test finishes quickly.
@@ -112,6 +115,7 @@ class Stack:
     env: dict[str, str]
     payment_addr: str | None = None
     refund_addr: str | None = None
+    chat_addr: str | None = None
     #: Each service's environment, e.g. to start one more process on the same database.
     service_envs: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
@@ -457,6 +461,21 @@ class Stack:
             )
         return response
 
+    # ------------------------------------------------------------------ chat
+
+    async def start_chat(self, person_id: str, language_code: str = "fi") -> str:
+        """A conversation of ``person_id`` with the bot; returns its name."""
+        async with self._channel(self.chat_addr) as channel:
+            response = await chat_service_pb2_grpc.ChatServiceStub(channel).StartConversation(
+                chat_service_pb2.StartConversationRequest(
+                    request_id=str(uuid.uuid4()),
+                    customer=person_subject(person_id),
+                    language_code=language_code,
+                ),
+                timeout=10,
+            )
+        return str(response.conversation.name)
+
     def bank(
         self, method: str, path: str, *, content: bytes | None = None, body: object | None = None
     ) -> httpx.Response:
@@ -671,6 +690,14 @@ def refund_env(stack: Stack) -> dict[str, str]:
     return {"ROPO_REFUND_PORTAL_URL": stack.gateway_url}
 
 
+def chat_env(stack: Stack) -> dict[str, str]:
+    """The chatbot answers from the person's invoices: it asks authorization and invoice."""
+    return {
+        "ROPO_CHAT_INVOICE_ADDR": str(stack.invoice_addr),
+        "ROPO_CHAT_AUTHORIZATION_ADDR": str(stack.authorization_addr),
+    }
+
+
 def service_env(
     stack: Stack, service: str, nats_url: str, base_env: Mapping[str, str]
 ) -> dict[str, str]:
@@ -680,6 +707,7 @@ def service_env(
         **base_env,
         **(payment_env(stack) if service == "payment" else {}),
         **(refund_env(stack) if service == "refund" else {}),
+        **(chat_env(stack) if service == "chat" else {}),
         f"{prefix}DATABASE_URL": f"sqlite+aiosqlite:///{stack.tmp_dir / f'{service}.db'}",
         f"{prefix}NATS_URL": nats_url,
         f"{prefix}GRPC_HOST": "127.0.0.1",
@@ -734,6 +762,7 @@ def start_stack(
             )
             stack.payment_addr = _start_service(stack, "payment", stack.nats.url, base_env)
             stack.refund_addr = _start_service(stack, "refund", stack.nats.url, base_env)
+            stack.chat_addr = _start_service(stack, "chat", stack.nats.url, base_env)
         _start(
             stack,
             "sandbox",
@@ -764,6 +793,7 @@ def start_stack(
             ),
             "ROPO_GATEWAY_PAYMENT_ADDR": stack.payment_addr or f"127.0.0.1:{free_port()}",
             "ROPO_GATEWAY_REFUND_ADDR": stack.refund_addr or f"127.0.0.1:{free_port()}",
+            "ROPO_GATEWAY_CHAT_ADDR": stack.chat_addr or f"127.0.0.1:{free_port()}",
         }
         _run_to_completion(
             "gateway-migrate",
@@ -786,6 +816,7 @@ def start_stack(
             "authorization": stack.authorization_addr,
             "payment": stack.payment_addr,
             "refund": stack.refund_addr,
+            "chat": stack.chat_addr,
         }
         for service in SERVICES if services else ():
             address = addresses[service]

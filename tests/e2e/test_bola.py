@@ -51,13 +51,21 @@ MISSING_AUTHORIZATION = "0" * 32
 MISSING_PAYMENT = "0" * 32
 MISSING_REFUND_CASE = "00000000-0000-4000-8000-000000000000"
 MISSING_PAYOUT_BATCH = "00000000-0000-4000-8000-000000000001"
+MISSING_CONVERSATION = "00000000-0000-4000-8000-000000000002"
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
 OBJECT_PARAMETERS = frozenset(
-    {"invoice_id", "authorization_id", "payment_id", "refund_case_id", "payout_batch_id"}
+    {
+        "invoice_id",
+        "authorization_id",
+        "payment_id",
+        "refund_case_id",
+        "payout_batch_id",
+        "conversation_id",
+    }
 )
 #: Path parameters that name no one's object (``/kieli/{code}``: the language).
 NOT_OBJECTS = frozenset({"code"})
-CUSTOMER_PREFIXES = ("/laskut/", "/tilinumero/", "/api/myropo/")
+CUSTOMER_PREFIXES = ("/laskut/", "/tilinumero/", "/chat/", "/api/myropo/")
 STAFF_PREFIXES = ("/ropo-one/", "/api/ropo-one/")
 
 
@@ -67,6 +75,7 @@ MISSING_IDS = {
     "payment_id": MISSING_PAYMENT,
     "refund_case_id": MISSING_REFUND_CASE,
     "payout_batch_id": MISSING_PAYOUT_BATCH,
+    "conversation_id": MISSING_CONVERSATION,
 }
 
 
@@ -138,7 +147,7 @@ def all_routes(stack: Stack) -> list[ObjectRoute]:
 
 def object_routes(stack: Stack) -> list[ObjectRoute]:
     """Routes whose path names an object of someone's: an invoice, an authorization, a
-    payment, a refund case or a payout batch."""
+    payment, a refund case, a payout batch or a conversation."""
     return [
         route
         for route in all_routes(stack)
@@ -286,6 +295,7 @@ class Scene:
     payment_id: str
     refund_case_id: str
     payout_batch_id: str
+    conversation_id: str
     stranger_invoice_id: str
     stranger: httpx.Client
     revoked: httpx.Client
@@ -300,6 +310,7 @@ class Scene:
             "payment_id": self.payment_id,
             "refund_case_id": self.refund_case_id,
             "payout_batch_id": self.payout_batch_id,
+            "conversation_id": self.conversation_id,
         }
 
 
@@ -319,6 +330,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
         active = authorize(owner, stack, invoice_id, ACTIVE_GRANTEE)
         payment_id = start_payment(owner, stack, to_pay)
         refund_case_id, payout_batch_id = paid_out_refund(owner, stack)
+        conversation = stack.run_sync(stack.start_chat(OWNER))
         to_revoke = authorize(owner, stack, invoice_id, REVOKED)
         # C could open the invoice while authorized ...
         assert revoked.get(f"{stack.gateway_url}/laskut/{invoice_id}").status_code == 200
@@ -335,6 +347,7 @@ def scene(stack: Stack) -> Iterator[Scene]:
             payment_id=payment_id,
             refund_case_id=refund_case_id,
             payout_batch_id=payout_batch_id,
+            conversation_id=conversation.removeprefix("conversations/"),
             stranger_invoice_id=stranger_invoice.name.removeprefix("invoices/"),
             stranger=stranger,
             revoked=revoked,

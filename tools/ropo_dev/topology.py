@@ -28,6 +28,7 @@ What the children get (<CTX> = INVOICE, PAYMENT, AUTHORIZATION, REFUND, CHAT):
 | ROPO_PAYMENT_PSP_BASE_URL | http://localhost:8090/psp (the sandbox PSP) |
 | ROPO_PAYMENT_PSP_CALLBACK_URL | http://localhost:8080/maksu/callback |
 | ROPO_REFUND_PORTAL_URL | http://localhost:8080 (printed on refund letters) |
+| ROPO_CHAT_INVOICE_ADDR, ROPO_CHAT_AUTHORIZATION_ADDR | 127.0.0.1:50051, 127.0.0.1:50053 |
 | PYTHONUNBUFFERED | 1 (logs arrive line by line through the pipe) |
 
 Read by the runner only: ROPO_DEV_NATS_PORT (14222), ROPO_DEV_NATS_MONITOR_PORT
@@ -196,6 +197,9 @@ def default_environment(ports: Ports) -> dict[str, str]:
         "ROPO_PAYMENT_PSP_BASE_URL": f"{sandbox_url}/psp",
         "ROPO_PAYMENT_PSP_CALLBACK_URL": f"{gateway_url}/maksu/callback",
         "ROPO_REFUND_PORTAL_URL": gateway_url,
+        # The chatbot answers from the person's invoices.
+        "ROPO_CHAT_INVOICE_ADDR": f"127.0.0.1:{ports.app['invoice']}",
+        "ROPO_CHAT_AUTHORIZATION_ADDR": f"127.0.0.1:{ports.app['authorization']}",
     }
     return env
 
