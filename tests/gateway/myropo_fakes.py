@@ -900,6 +900,15 @@ class Harness:
             cookies={"ropo_session": token},
         )
 
+    def visitor(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
+        """Another browser, not logged in, from the client address ``address`` (close it with
+        ``aclose``)."""
+        transport = cast(httpx.ASGITransport, self.client._transport)
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=transport.app, client=(address, 50000)),
+            base_url="http://localhost",
+        )
+
     async def audit_records(self) -> list[AuditRecord]:
         """Every record in the audit log, oldest first."""
         return [record async for record in self.runtime.audit_log.all_records()]

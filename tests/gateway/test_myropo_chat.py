@@ -346,12 +346,17 @@ async def test_a_malformed_id_is_a_missing_conversation_and_never_recorded(
     assert not [call for call in gateway.chat.calls if call[0] == "GetConversation"]
 
 
-async def test_the_chat_needs_a_login(gateway: Harness) -> None:
+async def test_without_a_login_the_chat_is_a_visitors(gateway: Harness) -> None:
+    """The person's conversation stays theirs; the visitor's chat: test_myropo_chat_visitor."""
+    own = await start_chat(gateway)
     async with httpx.AsyncClient(
         transport=gateway.client._transport, base_url="http://localhost"
     ) as anonymous:
-        assert (await anonymous.get("/chat")).status_code == 401
-        assert (await anonymous.post("/chat")).status_code == 401
+        home = await anonymous.get("/chat")
+        assert home.status_code == 200
+        assert not lxml.html.fromstring(home.text).xpath("//p[@data-conversation]")
+        assert (await anonymous.post("/chat")).status_code == 403
+        assert (await anonymous.get(page_of(own))).status_code == 404
 
 
 async def test_the_page_speaks_swedish_and_english(gateway: Harness) -> None:

@@ -49,6 +49,14 @@ FI: Final[dict[str, str]] = {
     "chat.live_failed": "Uudet viestit näkyvät, kun lataat sivun uudelleen.",
     "error.chat_not_found.heading": "Keskustelua ei löytynyt",
     "error.chat_not_found.body": "Keskustelua ei ole olemassa. Voit aloittaa uuden keskustelun.",
+    "chat.visitor_note": (
+        "Et ole kirjautunut sisään, joten Ropo-botti vastaa yleisellä tasolla eikä näe "
+        "laskujasi. Kirjauduttuasi aloitat uuden keskustelun."
+    ),
+    "chat.visitor_login": "Kirjaudu sisään",
+    "chat.problem.too_many_starts": (
+        "Täältä on juuri aloitettu liian monta keskustelua. Odota hetki ja yritä uudelleen."
+    ),
 }
 
 SV: Final[dict[str, str]] = {
@@ -95,6 +103,14 @@ SV: Final[dict[str, str]] = {
     "chat.live_failed": "Nya meddelanden visas när du laddar om sidan.",
     "error.chat_not_found.heading": "Konversationen hittades inte",
     "error.chat_not_found.body": "Konversationen finns inte. Du kan starta en ny konversation.",
+    "chat.visitor_note": (
+        "Du är inte inloggad, så Ropo-botten svarar allmänt och ser inte dina fakturor. "
+        "När du har loggat in startar du en ny konversation."
+    ),
+    "chat.visitor_login": "Logga in",
+    "chat.problem.too_many_starts": (
+        "För många konversationer har nyss startats härifrån. Vänta en stund och försök igen."
+    ),
 }
 
 EN: Final[dict[str, str]] = {
@@ -142,6 +158,14 @@ EN: Final[dict[str, str]] = {
     "chat.live_failed": "New messages appear when you reload the page.",
     "error.chat_not_found.heading": "Conversation not found",
     "error.chat_not_found.body": "There is no such conversation. You can start a new one.",
+    "chat.visitor_note": (
+        "You are not logged in, so the Ropo bot answers in general terms and cannot see your "
+        "invoices. After logging in you start a new conversation."
+    ),
+    "chat.visitor_login": "Log in",
+    "chat.problem.too_many_starts": (
+        "Too many conversations were just started from here. Wait a moment and try again."
+    ),
 }
 
 CHAT_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {"fi": FI, "sv": SV, "en": EN}

@@ -88,6 +88,13 @@ class GatewaySettings(ServiceSettings):
     lookup_max_attempts: int = Field(default=10, gt=0, le=1000)
     lookup_window_seconds: int = Field(default=15 * 60, gt=0, le=24 * 60 * 60)
 
+    # --- Avaa Chat for visitors (no login) ------------------------------------------------
+    #: How long a visitor's pass (the signed ``ropo_visitor`` cookie) is honoured.
+    chat_visitor_lifetime_seconds: int = Field(default=8 * 60 * 60, gt=0, le=7 * 24 * 60 * 60)
+    #: Conversations visitors from one client address may start within
+    #: ``lookup_window_seconds`` (the same window: both counts share one table and its purge).
+    chat_visitor_starts_per_address: int = Field(default=20, gt=0, le=10_000)
+
     # --- Ropo One (staff console): a second OIDC client at the same issuer ---------------------
     staff_oidc_client_id: str = Field(default="ropo-one", min_length=1)
     staff_oidc_client_secret: SecretStr = SecretStr(DEV_STAFF_OIDC_CLIENT_SECRET)

@@ -28,6 +28,7 @@ from ropo_gateway.clients.payments import PaymentClient
 from ropo_gateway.clients.refunds import RefundClient
 from ropo_gateway.config import GatewaySettings
 from ropo_gateway.myropo.rate_limit import LookupRateLimiter, RateLimit
+from ropo_gateway.myropo.visitors import VisitorPasses
 from ropo_gateway.storage.audit_store import SqlAuditLog
 from ropo_gateway.storage.lookup_store import SqlAttemptStore
 from ropo_gateway.storage.session_store import SqlSessionStore
@@ -72,6 +73,15 @@ def lookup_rate_limit(settings: GatewaySettings) -> RateLimit:
     )
 
 
+def visitor_start_rate_limit(settings: GatewaySettings) -> RateLimit:
+    """Conversations visitors may start per client address and window. The window is the
+    lookup one: the attempts share the table, whose purge uses that window."""
+    return RateLimit(
+        max_attempts=settings.chat_visitor_starts_per_address,
+        window=timedelta(seconds=settings.lookup_window_seconds),
+    )
+
+
 def session_policy(settings: GatewaySettings) -> SessionPolicy:
     return SessionPolicy(
         idle_timeout=timedelta(seconds=settings.session_idle_timeout_seconds),
@@ -99,6 +109,9 @@ class Runtime:
     chat: ChatClient
     #: *Hae lasku* attempts per person (the grants are kept by the authorization service).
     lookup_limiter: LookupRateLimiter
+    #: *Avaa Chat* without a login: visitor passes and new conversations per client address.
+    visitor_passes: VisitorPasses
+    visitor_start_limiter: LookupRateLimiter
     #: Ropo One's staff login: its OIDC client and staff sessions.
     staff: StaffAuth
     #: The audit log of access to personal data (records are read back by tests and audits).
@@ -134,6 +147,7 @@ def build_runtime(
     )
     timeout = settings.rpc_timeout_seconds
     audit_log = SqlAuditLog(database, clock)
+    attempts = SqlAttemptStore(database)
     channels = {
         "invoice": open_channel(settings.invoice_addr, timeout),
         "authorization": open_channel(settings.authorization_addr, timeout),
@@ -152,8 +166,14 @@ def build_runtime(
         payments=PaymentClient(channels["payment"], timeout),
         refunds=RefundClient(channels["refund"], timeout),
         chat=ChatClient(channels["chat"], timeout),
-        lookup_limiter=LookupRateLimiter(
-            SqlAttemptStore(database), lookup_rate_limit(settings), clock
+        lookup_limiter=LookupRateLimiter(attempts, lookup_rate_limit(settings), clock),
+        visitor_passes=VisitorPasses(
+            settings.person_key_secret_bytes,
+            timedelta(seconds=settings.chat_visitor_lifetime_seconds),
+            clock,
+        ),
+        visitor_start_limiter=LookupRateLimiter(
+            attempts, visitor_start_rate_limit(settings), clock
         ),
         staff=build_staff_auth(settings, http, database, clock),
         audit_log=audit_log,

@@ -1,6 +1,7 @@
 """Audit records and their hash chain (pure: no I/O).
 
-A record names the actor (``persons/{key}`` or ``staffUsers/{id}``), the data subject
+A record names the actor (``persons/{key}``, ``staffUsers/{id}``, or ``visitors/{id}`` for
+someone using *Avaa Chat* without a login), the data subject
 by pseudonym only (``persons/{key}`` of the debtor, empty when the gateway does not
 know it — e.g. on a denial, where looking it up would itself be a read), the
 resource, the purpose, the outcome and the request id. Never a name, a

@@ -1,10 +1,12 @@
-"""*Avaa Chat* for a MyRopo person: their conversations with the bot and customer service.
+"""*Avaa Chat* for a MyRopo customer — a logged-in person (``persons/{key}``) or a visitor
+(``visitors/{id}``, see ``visitors``): their conversations with the bot and customer service.
 
 The chat service trusts its callers, so the gateway decides who reads what: every
 ``{conversation_id}`` route reads the conversation first (``GetConversation``) and
-compares its customer with the session's subject. Someone else's conversation, a missing
-one and a malformed id are the one ``chat_not_found()`` after exactly one audit record
-(the mechanism of every other object route: ``InvoiceAccessPolicy.record_denial``).
+compares its customer with the request's subject (the session's or the visitor pass's).
+Someone else's conversation, a missing one and a malformed id are the one
+``chat_not_found()`` after exactly one audit record (the mechanism of every other object
+route: ``InvoiceAccessPolicy.record_denial``).
 
 Refusals of a message become ``ChatProblem`` (a text key, an HTTP status and, when the
 person writes too fast, the seconds to wait).
@@ -182,14 +184,15 @@ async def read_transcript(source: MessageReader, conversation: ConversationView)
 
 
 class CustomerChat:
-    """The chat on behalf of one person (``subject`` = ``persons/{key}``)."""
+    """The chat on behalf of one customer (``subject`` = ``persons/{key}`` or
+    ``visitors/{id}``)."""
 
     def __init__(self, source: ChatSource, policy: InvoiceAccessPolicy) -> None:
         self.source = source
         self._policy = policy
 
     async def open_conversation(self, subject: str) -> ConversationView | None:
-        """The person's most recently active open conversation, if any."""
+        """The customer's most recently active open conversation, if any."""
         page = await self.source.list_conversations(
             customer=subject, page_size=RECENT_CONVERSATIONS
         )
@@ -198,11 +201,9 @@ class CustomerChat:
                 return conversation
         return None
 
-    async def start(self, subject: str, language: str) -> ConversationView:
-        """The person's open conversation, or a new one the bot greets in."""
-        found = await self.open_conversation(subject)
-        if found is not None:
-            return found
+    async def start_new(self, subject: str, language: str) -> ConversationView:
+        """A new conversation the bot greets in (the caller looked for an open one first:
+        a visitor's new conversation is counted, a return to an open one is not)."""
         started = await self.source.start_conversation(new_request_id(), subject, language)
         return started.conversation
 

@@ -1,8 +1,12 @@
-"""*Avaa Chat* in MyRopo (server-rendered, CSRF-protected, usable without JavaScript).
+"""*Avaa Chat* in MyRopo (server-rendered, CSRF-protected, usable without JavaScript), for a
+logged-in person and for a visitor without a login (``chat_customer``, ``visitors``).
 
-- ``GET /chat`` — the person's open conversation (a link back to it) and the button
-  *Avaa Chat*; ``POST /chat`` → the open conversation, or ``StartConversation`` (the bot
-  greets) → 303 to ``/chat/{conversation_id}``;
+- ``GET /chat`` — the customer's open conversation (a link back to it) and the button
+  *Avaa Chat*; a browser without a visitor pass gets one here (its CSRF token is in the
+  form); ``POST /chat`` → the open conversation, or ``StartConversation`` (the bot
+  greets) → 303 to ``/chat/{conversation_id}``. A visitor's new conversations are limited
+  per client address (429 with ``Retry-After``): the pass is free to get, a conversation
+  is not;
 - ``GET /chat/{conversation_id}`` — the transcript and the message form (``text``,
   ``request_id``); ``POST`` → ``PostMessage`` → 303 back. The page's script
   (``static/chat.js``) posts the same form with ``fetch`` and ``Accept: application/json``:
@@ -11,12 +15,14 @@
 - ``GET /chat/{conversation_id}/events`` — the live updates (``chat_events``);
 - ``POST /chat/{conversation_id}/sulje`` — *Sulje keskustelu*.
 
-Every ``{conversation_id}`` route reads the conversation first: someone else's answers
-exactly like a missing one (404) and leaves one audit record.
+Every ``{conversation_id}`` route reads the conversation first: someone else's (another
+visitor's, a person's) answers exactly like a missing one (404) and leaves one audit
+record; so does any conversation asked for without a valid pass or session.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Form, Header, Request
@@ -42,6 +48,7 @@ from ropo_gateway.myropo.chat import (
     read_transcript,
     typed_text,
 )
+from ropo_gateway.myropo.chat_customer import ChatCustomer, ChatCustomerDep, welcome
 from ropo_gateway.myropo.chat_views import (
     CHAT_PATH,
     MessageForm,
@@ -50,8 +57,9 @@ from ropo_gateway.myropo.chat_views import (
     state_text,
     state_texts,
 )
-from ropo_gateway.myropo.deps import AccessPolicyDep, Customer, CustomerDep
+from ropo_gateway.myropo.deps import AccessPolicyDep
 from ropo_gateway.myropo.refunds import idempotency_key
+from ropo_gateway.runtime import Runtime
 from ropo_gateway.web.deps import RuntimeDep
 from ropo_gateway.web.pages import render, render_error, translator_for
 
@@ -61,6 +69,8 @@ _log = get_logger("ropo_gateway.chat")
 CONVERSATION_PATH: Final = CHAT_PATH + "/{conversation_id}"
 EVENTS_PATH: Final = CONVERSATION_PATH + "/events"
 CLOSE_PATH: Final = CONVERSATION_PATH + "/sulje"
+#: Rate-limit holder of a request without a client address (all of them share one).
+_NO_ADDRESS: Final = "-"
 
 
 def get_chat_source(runtime: RuntimeDep) -> ChatSource:
@@ -87,7 +97,7 @@ def _see_other(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _csrf_refused(request: Request, customer: Customer, route: str) -> Response:
+def _csrf_refused(request: Request, customer: ChatCustomer, route: str) -> Response:
     _log.warning("csrf_rejected", route=route)
     if wants_json(request):
         t = translator_for(request)
@@ -95,9 +105,13 @@ def _csrf_refused(request: Request, customer: Customer, route: str) -> Response:
     return render_error(request, "forbidden", 403, session=customer.session)
 
 
+def _form_accepted(customer: ChatCustomer, submitted: str | None) -> bool:
+    return customer.known and csrf_valid(customer, submitted)
+
+
 async def _conversation_page(
     request: Request,
-    customer: Customer,
+    customer: ChatCustomer,
     chat: CustomerChat,
     conversation: ConversationView,
     form: MessageForm | None = None,
@@ -121,43 +135,89 @@ async def _conversation_page(
         site_links=site_links,
         close_request_id=new_request_id(),
         open_conversation=None,
+        csrf_token=customer.csrf_token,
+        visitor=customer.visitor,
     )
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)
     return response
 
 
-@router.get(CHAT_PATH)
-async def chat_home(request: Request, customer: CustomerDep, chat: CustomerChatDep) -> Response:
-    """*Avaa Chat*: the person's open conversation, if any, and the button."""
-    found = await chat.open_conversation(customer.subject)
-    return render(
+def _home_page(
+    request: Request,
+    customer: ChatCustomer,
+    found: ConversationView | None,
+    *,
+    status: int = 200,
+    problem: str = "",
+    retry_after: int = 0,
+) -> Response:
+    response = render(
         request,
         "chat.html",
         session=customer.session,
+        status_code=status,
         transcript=None,
         open_conversation=found,
         open_path=chat_paths(found.id).page if found else "",
+        csrf_token=customer.csrf_token,
+        visitor=customer.visitor,
+        start_problem=problem,
     )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _address_holder(request: Request, runtime: Runtime) -> str:
+    """Who a visitor's new conversation is counted against: the client address (the
+    listener does not trust forwarded headers, so it is the direct peer's)."""
+    address = request.client.host if request.client else _NO_ADDRESS
+    return runtime.visitor_passes.address_holder(address)
+
+
+@router.get(CHAT_PATH)
+async def chat_home(
+    request: Request, runtime: RuntimeDep, customer: ChatCustomerDep, chat: CustomerChatDep
+) -> Response:
+    """*Avaa Chat*: the customer's open conversation, if any, and the button."""
+    customer = welcome(customer, runtime)
+    found = None if customer.new_pass else await chat.open_conversation(customer.subject)
+    return customer.keep_cookies(_home_page(request, customer, found), runtime)
 
 
 @router.post(CHAT_PATH)
 async def chat_start(
     request: Request,
-    customer: CustomerDep,
+    runtime: RuntimeDep,
+    customer: ChatCustomerDep,
     chat: CustomerChatDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
 ) -> Response:
-    if not csrf_valid(customer.session, csrf_token):
+    if not _form_accepted(customer, csrf_token):
         return _csrf_refused(request, customer, CHAT_PATH)
-    language = translator_for(request).language
-    conversation = await chat.start(customer.subject, language)
-    return _see_other(chat_paths(conversation.id).page)
+    conversation = await chat.open_conversation(customer.subject)
+    if conversation is None:
+        if customer.visitor:
+            admission = await runtime.visitor_start_limiter.admit(_address_holder(request, runtime))
+            if not admission.allowed:
+                _log.info("chat_visitor_start_limited")
+                return _home_page(
+                    request,
+                    customer,
+                    None,
+                    status=HTTPStatus.TOO_MANY_REQUESTS,
+                    problem="chat.problem.too_many_starts",
+                    retry_after=admission.retry_after_seconds,
+                )
+        language = translator_for(request).language
+        conversation = await chat.start_new(customer.subject, language)
+    return customer.keep_cookies(_see_other(chat_paths(conversation.id).page), runtime)
 
 
 @router.get(CONVERSATION_PATH)
 async def conversation_page(
-    request: Request, conversation_id: str, customer: CustomerDep, chat: CustomerChatDep
+    request: Request, conversation_id: str, customer: ChatCustomerDep, chat: CustomerChatDep
 ) -> Response:
     """The transcript and, while the conversation is open, the message form."""
     conversation = await chat.conversation_of(customer.subject, conversation_id)
@@ -176,7 +236,7 @@ def _posted_json(posted: Posted) -> dict[str, Any]:
 async def post_message(
     request: Request,
     conversation_id: str,
-    customer: CustomerDep,
+    customer: ChatCustomerDep,
     chat: CustomerChatDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     request_id: Annotated[str | None, Form()] = None,
@@ -184,7 +244,7 @@ async def post_message(
 ) -> Response:
     """*Lähetä*: the message (and the bot's answer) → 303 back, or JSON for the script."""
     conversation = await chat.conversation_of(customer.subject, conversation_id)
-    if not csrf_valid(customer.session, csrf_token):
+    if not _form_accepted(customer, csrf_token):
         return _csrf_refused(request, customer, CONVERSATION_PATH)
     language = translator_for(request).language
     try:
@@ -202,7 +262,7 @@ async def post_message(
 
 async def _refused(
     request: Request,
-    customer: Customer,
+    customer: ChatCustomer,
     chat: CustomerChat,
     conversation: ConversationView,
     problem: ChatProblem,
@@ -242,7 +302,7 @@ async def _refused(
 async def conversation_events(
     request: Request,
     conversation_id: str,
-    customer: CustomerDep,
+    customer: ChatCustomerDep,
     chat: CustomerChatDep,
     after: str = "",
     last_event_id: Annotated[str | None, Header()] = None,
@@ -261,14 +321,14 @@ async def conversation_events(
 async def close_conversation(
     request: Request,
     conversation_id: str,
-    customer: CustomerDep,
+    customer: ChatCustomerDep,
     chat: CustomerChatDep,
     csrf_token: Annotated[str | None, Form(alias=CSRF_FIELD)] = None,
     request_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """*Sulje keskustelu*: the conversation ends; back to its (read-only) transcript."""
     conversation = await chat.conversation_of(customer.subject, conversation_id)
-    if not csrf_valid(customer.session, csrf_token):
+    if not _form_accepted(customer, csrf_token):
         return _csrf_refused(request, customer, CLOSE_PATH)
     if conversation.state is not ConversationState.CLOSED:
         try:
