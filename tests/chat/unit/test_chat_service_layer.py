@@ -107,7 +107,19 @@ class FakeConversations(ConversationRepository):
     async def list(
         self, where: ConversationFilter, after: TimeCursor | None, limit: int
     ) -> Sequence[Conversation]:
-        raise NotImplementedError
+        found = [
+            c
+            for c in self._store.conversations.values()
+            if (not where.customer or c.customer == where.customer)
+            and (not where.assignee or c.assignee == where.assignee)
+            and (where.state is None or c.state is where.state)
+        ]
+        found.sort(key=lambda c: (c.update_time, c.id), reverse=True)  # newest first
+        if after is not None:
+            found = [
+                c for c in found if (c.update_time, c.id) < (after.time, after.conversation_id)
+            ]
+        return found[:limit]
 
     async def messages(
         self, conversation_id: str, after_sequence: int, limit: int
