@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from google.type import money_pb2 as google_dot_type_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dropo/invoice/v1/dispute.proto\x12\x0fropo.invoice.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\"\xa8\x03\n\x07\x44ispute\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.ropo.invoice.v1.Dispute.State\x12+\n\x0f\x64isputed_amount\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1c\n\x14\x61ttachment_filenames\x18\x05 \x03(\t\x12\x10\n\x08\x64isputer\x18\x06 \x01(\t\x12\x1a\n\x12resolution_message\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"t\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x0e\n\nSTATE_OPEN\x10\x01\x12\x12\n\x0eSTATE_ACCEPTED\x10\x02\x12\x1c\n\x18STATE_PARTIALLY_ACCEPTED\x10\x03\x12\x12\n\x0eSTATE_REJECTED\x10\x04\"J\n\x11\x44isputeAttachment\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dropo/invoice/v1/dispute.proto\x12\x0fropo.invoice.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/type/money.proto\"\xa1\x04\n\x07\x44ispute\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x05state\x18\x02 \x01(\x0e\x32\x1e.ropo.invoice.v1.Dispute.State\x12+\n\x0f\x64isputed_amount\x18\x03 \x01(\x0b\x32\x12.google.type.Money\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x1c\n\x14\x61ttachment_filenames\x18\x05 \x03(\t\x12\x10\n\x08\x64isputer\x18\x06 \x01(\t\x12\x1a\n\x12resolution_message\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x0f\x63redited_amount\x18\n \x01(\x0b\x32\x12.google.type.Money\x12\x10\n\x08resolver\x18\x0b \x01(\t\x12\x1e\n\x16\x61ttachment_media_types\x18\x0c \x03(\t\x12\x18\n\x10\x61ttachment_sizes\x18\r \x03(\x03\"t\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x0e\n\nSTATE_OPEN\x10\x01\x12\x12\n\x0eSTATE_ACCEPTED\x10\x02\x12\x1c\n\x18STATE_PARTIALLY_ACCEPTED\x10\x03\x12\x12\n\x0eSTATE_REJECTED\x10\x04\"J\n\x11\x44isputeAttachment\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ropo.invoice.v1.dispute_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DISPUTE']._serialized_start=109
-  _globals['_DISPUTE']._serialized_end=533
-  _globals['_DISPUTE_STATE']._serialized_start=417
-  _globals['_DISPUTE_STATE']._serialized_end=533
-  _globals['_DISPUTEATTACHMENT']._serialized_start=535
-  _globals['_DISPUTEATTACHMENT']._serialized_end=609
+  _globals['_DISPUTE']._serialized_end=654
+  _globals['_DISPUTE_STATE']._serialized_start=538
+  _globals['_DISPUTE_STATE']._serialized_end=654
+  _globals['_DISPUTEATTACHMENT']._serialized_start=656
+  _globals['_DISPUTEATTACHMENT']._serialized_end=730
 # @@protoc_insertion_point(module_scope)

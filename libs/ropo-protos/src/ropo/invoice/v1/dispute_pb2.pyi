@@ -69,6 +69,10 @@ class Dispute(_message.Message):
     RESOLUTION_MESSAGE_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     RESOLVE_TIME_FIELD_NUMBER: _builtins.int
+    CREDITED_AMOUNT_FIELD_NUMBER: _builtins.int
+    RESOLVER_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_MEDIA_TYPES_FIELD_NUMBER: _builtins.int
+    ATTACHMENT_SIZES_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name, "invoices/{invoice}/disputes/{dispute}"."""
     state: Global___Dispute.State.ValueType
@@ -79,6 +83,8 @@ class Dispute(_message.Message):
     """Who disputed, "persons/{key}" or "organizations/{business_id}"."""
     resolution_message: _builtins.str
     """The agent's message to the debtor when resolving."""
+    resolver: _builtins.str
+    """The agent who resolved it, "staffUsers/{user}"; empty while open."""
     @_builtins.property
     def disputed_amount(self) -> _money_pb2.Money:
         """The disputed amount; unset means the whole invoice."""
@@ -95,6 +101,18 @@ class Dispute(_message.Message):
     def resolve_time(self) -> _timestamp_pb2.Timestamp:
         """When it was resolved; unset while open."""
 
+    @_builtins.property
+    def credited_amount(self) -> _money_pb2.Money:
+        """The amount credited when the dispute was accepted in full or in part; unset otherwise."""
+
+    @_builtins.property
+    def attachment_media_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Media types of the attached files, in the order of attachment_filenames."""
+
+    @_builtins.property
+    def attachment_sizes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Sizes in bytes of the attached files, in the order of attachment_filenames."""
+
     def __init__(
         self,
         *,
@@ -107,10 +125,14 @@ class Dispute(_message.Message):
         resolution_message: _builtins.str = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         resolve_time: _timestamp_pb2.Timestamp | None = ...,
+        credited_amount: _money_pb2.Money | None = ...,
+        resolver: _builtins.str = ...,
+        attachment_media_types: _abc.Iterable[_builtins.str] | None = ...,
+        attachment_sizes: _abc.Iterable[_builtins.int] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "disputed_amount", b"disputed_amount", "resolve_time", b"resolve_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "credited_amount", b"credited_amount", "disputed_amount", b"disputed_amount", "resolve_time", b"resolve_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_filenames", b"attachment_filenames", "create_time", b"create_time", "disputed_amount", b"disputed_amount", "disputer", b"disputer", "name", b"name", "reason", b"reason", "resolution_message", b"resolution_message", "resolve_time", b"resolve_time", "state", b"state"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment_filenames", b"attachment_filenames", "attachment_media_types", b"attachment_media_types", "attachment_sizes", b"attachment_sizes", "create_time", b"create_time", "credited_amount", b"credited_amount", "disputed_amount", b"disputed_amount", "disputer", b"disputer", "name", b"name", "reason", b"reason", "resolution_message", b"resolution_message", "resolve_time", b"resolve_time", "resolver", b"resolver", "state", b"state"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -1537,3 +1537,191 @@ class GetBalanceCertificateResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetBalanceCertificateResponse: _TypeAlias = GetBalanceCertificateResponse  # noqa: Y015
+
+@_typing.final
+class ListDisputesRequest(_message.Message):
+    """Request of ListDisputes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    INVOICE_FIELD_NUMBER: _builtins.int
+    STATES_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Maximum number of disputes to return; default 50, at most 1000."""
+    page_token: _builtins.str
+    """Token from a previous response's next_page_token; the other fields must not change."""
+    invoice: _builtins.str
+    """Only disputes of this invoice, "invoices/{invoice}"; empty for every invoice."""
+    @_builtins.property
+    def states(self) -> _containers.RepeatedScalarFieldContainer[_dispute_pb2.Dispute.State.ValueType]:
+        """Only disputes in these states; empty for every state."""
+
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        invoice: _builtins.str = ...,
+        states: _abc.Iterable[_dispute_pb2.Dispute.State.ValueType] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["invoice", b"invoice", "page_size", b"page_size", "page_token", b"page_token", "states", b"states"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDisputesRequest: _TypeAlias = ListDisputesRequest  # noqa: Y015
+
+@_typing.final
+class ListDisputesResponse(_message.Message):
+    """Response of ListDisputes."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISPUTES_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
+    @_builtins.property
+    def disputes(self) -> _containers.RepeatedCompositeFieldContainer[_dispute_pb2.Dispute]:
+        """The disputes, newest first."""
+
+    def __init__(
+        self,
+        *,
+        disputes: _abc.Iterable[_dispute_pb2.Dispute] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["disputes", b"disputes", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListDisputesResponse: _TypeAlias = ListDisputesResponse  # noqa: Y015
+
+@_typing.final
+class GetDisputeAttachmentRequest(_message.Message):
+    """Request of GetDisputeAttachment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DISPUTE_FIELD_NUMBER: _builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    dispute: _builtins.str
+    """The dispute, "invoices/{invoice}/disputes/{dispute}"."""
+    index: _builtins.int
+    """Position of the file in the dispute's attachment_filenames, from 0."""
+    def __init__(
+        self,
+        *,
+        dispute: _builtins.str = ...,
+        index: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dispute", b"dispute", "index", b"index"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDisputeAttachmentRequest: _TypeAlias = GetDisputeAttachmentRequest  # noqa: Y015
+
+@_typing.final
+class GetDisputeAttachmentResponse(_message.Message):
+    """Response of GetDisputeAttachment."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ATTACHMENT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def attachment(self) -> _dispute_pb2.DisputeAttachment:
+        """The file as uploaded."""
+
+    def __init__(
+        self,
+        *,
+        attachment: _dispute_pb2.DisputeAttachment | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attachment", b"attachment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDisputeAttachmentResponse: _TypeAlias = GetDisputeAttachmentResponse  # noqa: Y015
+
+@_typing.final
+class StartPaymentMonitoringRequest(_message.Message):
+    """Request of StartPaymentMonitoring."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    INVOICE_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    JUDGMENT_DATE_FIELD_NUMBER: _builtins.int
+    JUDGMENT_REFERENCE_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Idempotency key (UUID4) chosen by the caller; a retry with the same key returns the
+    stored response.
+    """
+    invoice: _builtins.str
+    """The invoice, "invoices/{invoice}"; it must be in collection."""
+    actor: _builtins.str
+    """The agent, "staffUsers/{user}"."""
+    judgment_reference: _builtins.str
+    """The court and its case number, as printed on the letter, e.g. "Helsingin käräjäoikeus
+    L 27/1234".
+    """
+    @_builtins.property
+    def judgment_date(self) -> _date_pb2.Date:
+        """Date of the court judgment."""
+
+    def __init__(
+        self,
+        *,
+        request_id: _builtins.str = ...,
+        invoice: _builtins.str = ...,
+        actor: _builtins.str = ...,
+        judgment_date: _date_pb2.Date | None = ...,
+        judgment_reference: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["judgment_date", b"judgment_date"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "invoice", b"invoice", "judgment_date", b"judgment_date", "judgment_reference", b"judgment_reference", "request_id", b"request_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartPaymentMonitoringRequest: _TypeAlias = StartPaymentMonitoringRequest  # noqa: Y015
+
+@_typing.final
+class StartPaymentMonitoringResponse(_message.Message):
+    """Response of StartPaymentMonitoring."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INVOICE_FIELD_NUMBER: _builtins.int
+    LETTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def invoice(self) -> _invoice_pb2.Invoice:
+        """The invoice, now in payment monitoring."""
+
+    @_builtins.property
+    def letter(self) -> _letter_pb2.Letter:
+        """The payment-monitoring letter sent."""
+
+    def __init__(
+        self,
+        *,
+        invoice: _invoice_pb2.Invoice | None = ...,
+        letter: _letter_pb2.Letter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["invoice", b"invoice", "letter", b"letter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["invoice", b"invoice", "letter", b"letter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartPaymentMonitoringResponse: _TypeAlias = StartPaymentMonitoringResponse  # noqa: Y015

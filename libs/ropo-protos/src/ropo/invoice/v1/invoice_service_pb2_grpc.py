@@ -141,6 +141,21 @@ class InvoiceServiceStub:
                 request_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateRequest.SerializeToString,
                 response_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateResponse.FromString,
                 _registered_method=True)
+        self.ListDisputes = channel.unary_unary(
+                '/ropo.invoice.v1.InvoiceService/ListDisputes',
+                request_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesRequest.SerializeToString,
+                response_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesResponse.FromString,
+                _registered_method=True)
+        self.GetDisputeAttachment = channel.unary_unary(
+                '/ropo.invoice.v1.InvoiceService/GetDisputeAttachment',
+                request_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentRequest.SerializeToString,
+                response_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentResponse.FromString,
+                _registered_method=True)
+        self.StartPaymentMonitoring = channel.unary_unary(
+                '/ropo.invoice.v1.InvoiceService/StartPaymentMonitoring',
+                request_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringRequest.SerializeToString,
+                response_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringResponse.FromString,
+                _registered_method=True)
 
 
 class InvoiceServiceServicer:
@@ -297,6 +312,28 @@ class InvoiceServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDisputes(self, request, context):
+        """Lists the disputes of an invoice, newest first, or every open dispute (the agents' queue).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDisputeAttachment(self, request, context):
+        """Returns one file attached to a dispute.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartPaymentMonitoring(self, request, context):
+        """Moves an invoice to payment monitoring after a court judgment and sends the
+        payment-monitoring letter (maksuvalvontakirje).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InvoiceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -404,6 +441,21 @@ def add_InvoiceServiceServicer_to_server(servicer, server):
                     servicer.GetBalanceCertificate,
                     request_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateRequest.FromString,
                     response_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateResponse.SerializeToString,
+            ),
+            'ListDisputes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDisputes,
+                    request_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesRequest.FromString,
+                    response_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesResponse.SerializeToString,
+            ),
+            'GetDisputeAttachment': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDisputeAttachment,
+                    request_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentRequest.FromString,
+                    response_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentResponse.SerializeToString,
+            ),
+            'StartPaymentMonitoring': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartPaymentMonitoring,
+                    request_deserializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringRequest.FromString,
+                    response_serializer=ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -975,6 +1027,87 @@ class InvoiceService:
             '/ropo.invoice.v1.InvoiceService/GetBalanceCertificate',
             ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateRequest.SerializeToString,
             ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetBalanceCertificateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDisputes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ropo.invoice.v1.InvoiceService/ListDisputes',
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesRequest.SerializeToString,
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.ListDisputesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDisputeAttachment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ropo.invoice.v1.InvoiceService/GetDisputeAttachment',
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentRequest.SerializeToString,
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.GetDisputeAttachmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartPaymentMonitoring(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ropo.invoice.v1.InvoiceService/StartPaymentMonitoring',
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringRequest.SerializeToString,
+            ropo_dot_invoice_dot_v1_dot_invoice__service__pb2.StartPaymentMonitoringResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -81,6 +81,14 @@ class InvoiceServiceStub:
     """An agent resolves a dispute; the outcome is sent to the debtor as a message."""
     GetBalanceCertificate: _grpc.UnaryUnaryMultiCallable[_invoice_service_pb2.GetBalanceCertificateRequest, _invoice_service_pb2.GetBalanceCertificateResponse]
     """A PDF of a debtor's open cases with capital, interest and costs (saldotodistus)."""
+    ListDisputes: _grpc.UnaryUnaryMultiCallable[_invoice_service_pb2.ListDisputesRequest, _invoice_service_pb2.ListDisputesResponse]
+    """Lists the disputes of an invoice, newest first, or every open dispute (the agents' queue)."""
+    GetDisputeAttachment: _grpc.UnaryUnaryMultiCallable[_invoice_service_pb2.GetDisputeAttachmentRequest, _invoice_service_pb2.GetDisputeAttachmentResponse]
+    """Returns one file attached to a dispute."""
+    StartPaymentMonitoring: _grpc.UnaryUnaryMultiCallable[_invoice_service_pb2.StartPaymentMonitoringRequest, _invoice_service_pb2.StartPaymentMonitoringResponse]
+    """Moves an invoice to payment monitoring after a court judgment and sends the
+    payment-monitoring letter (maksuvalvontakirje).
+    """
 
 @_typing.type_check_only
 class InvoiceServiceAsyncStub(InvoiceServiceStub):
@@ -135,6 +143,14 @@ class InvoiceServiceAsyncStub(InvoiceServiceStub):
     """An agent resolves a dispute; the outcome is sent to the debtor as a message."""
     GetBalanceCertificate: _aio.UnaryUnaryMultiCallable[_invoice_service_pb2.GetBalanceCertificateRequest, _invoice_service_pb2.GetBalanceCertificateResponse]  # type: ignore[assignment]
     """A PDF of a debtor's open cases with capital, interest and costs (saldotodistus)."""
+    ListDisputes: _aio.UnaryUnaryMultiCallable[_invoice_service_pb2.ListDisputesRequest, _invoice_service_pb2.ListDisputesResponse]  # type: ignore[assignment]
+    """Lists the disputes of an invoice, newest first, or every open dispute (the agents' queue)."""
+    GetDisputeAttachment: _aio.UnaryUnaryMultiCallable[_invoice_service_pb2.GetDisputeAttachmentRequest, _invoice_service_pb2.GetDisputeAttachmentResponse]  # type: ignore[assignment]
+    """Returns one file attached to a dispute."""
+    StartPaymentMonitoring: _aio.UnaryUnaryMultiCallable[_invoice_service_pb2.StartPaymentMonitoringRequest, _invoice_service_pb2.StartPaymentMonitoringResponse]  # type: ignore[assignment]
+    """Moves an invoice to payment monitoring after a court judgment and sends the
+    payment-monitoring letter (maksuvalvontakirje).
+    """
 
 class InvoiceServiceServicer:
     """Invoices, their ledger, documents, timeline and payment time. Access control is the caller's
@@ -291,5 +307,28 @@ class InvoiceServiceServicer:
         context: _ServicerContext,
     ) -> _typing.Union[_invoice_service_pb2.GetBalanceCertificateResponse, _abc.Awaitable[_invoice_service_pb2.GetBalanceCertificateResponse]]:
         """A PDF of a debtor's open cases with capital, interest and costs (saldotodistus)."""
+
+    def ListDisputes(
+        self,
+        request: _invoice_service_pb2.ListDisputesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_invoice_service_pb2.ListDisputesResponse, _abc.Awaitable[_invoice_service_pb2.ListDisputesResponse]]:
+        """Lists the disputes of an invoice, newest first, or every open dispute (the agents' queue)."""
+
+    def GetDisputeAttachment(
+        self,
+        request: _invoice_service_pb2.GetDisputeAttachmentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_invoice_service_pb2.GetDisputeAttachmentResponse, _abc.Awaitable[_invoice_service_pb2.GetDisputeAttachmentResponse]]:
+        """Returns one file attached to a dispute."""
+
+    def StartPaymentMonitoring(
+        self,
+        request: _invoice_service_pb2.StartPaymentMonitoringRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_invoice_service_pb2.StartPaymentMonitoringResponse, _abc.Awaitable[_invoice_service_pb2.StartPaymentMonitoringResponse]]:
+        """Moves an invoice to payment monitoring after a court judgment and sends the
+        payment-monitoring letter (maksuvalvontakirje).
+        """
 
 def add_InvoiceServiceServicer_to_server(servicer: InvoiceServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

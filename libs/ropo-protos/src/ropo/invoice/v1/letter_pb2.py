@@ -23,23 +23,24 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from google.type import date_pb2 as google_dot_type_dot_date__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cropo/invoice/v1/letter.proto\x12\x0fropo.invoice.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x88\x02\n\x06Letter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.ropo.invoice.v1.LetterType\x12\r\n\x05title\x18\x03 \x01(\t\x12\x17\n\x0frecipient_party\x18\x04 \x01(\t\x12/\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x1e.ropo.invoice.v1.LetterChannel\x12\x0c\n\x04read\x18\x06 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tread_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb5\x01\n\rLetterConsent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nelectronic\x18\x02 \x01(\x08\x12\x1a\n\x12notification_email\x18\x03 \x01(\t\x12\x35\n\x07\x63hanges\x18\x04 \x03(\x0b\x32$.ropo.invoice.v1.LetterConsentChange\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x13LetterConsentChange\x12\x12\n\nelectronic\x18\x01 \x01(\x08\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12/\n\x0b\x63hange_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xfc\x01\n\nLetterType\x12\x1b\n\x17LETTER_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13LETTER_TYPE_INVOICE\x10\x01\x12\x18\n\x14LETTER_TYPE_REMINDER\x10\x02\x12\x1e\n\x1aLETTER_TYPE_PAYMENT_DEMAND\x10\x03\x12)\n%LETTER_TYPE_PAYMENT_MONITORING_LETTER\x10\x04\x12)\n%LETTER_TYPE_PAYMENT_TIME_CONFIRMATION\x10\x05\x12(\n$LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE\x10\x06*h\n\rLetterChannel\x12\x1e\n\x1aLETTER_CHANNEL_UNSPECIFIED\x10\x00\x12\x18\n\x14LETTER_CHANNEL_PAPER\x10\x01\x12\x1d\n\x19LETTER_CHANNEL_ELECTRONIC\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cropo/invoice/v1/letter.proto\x12\x0fropo.invoice.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x87\x03\n\x06Letter\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x04type\x18\x02 \x01(\x0e\x32\x1b.ropo.invoice.v1.LetterType\x12\r\n\x05title\x18\x03 \x01(\t\x12\x17\n\x0frecipient_party\x18\x04 \x01(\t\x12/\n\x07\x63hannel\x18\x05 \x01(\x0e\x32\x1e.ropo.invoice.v1.LetterChannel\x12\x0c\n\x04read\x18\x06 \x01(\x08\x12/\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tread_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0brefund_case\x18\t \x01(\t\x12\x16\n\x0einvoice_number\x18\n \x01(\t\x12\x1d\n\x15\x63reditor_display_name\x18\x0b \x01(\t\x12#\n\x08\x64ue_date\x18\x0c \x01(\x0b\x32\x11.google.type.Date\x12\x0c\n\x04\x62ody\x18\r \x01(\t\"\xb5\x01\n\rLetterConsent\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nelectronic\x18\x02 \x01(\x08\x12\x1a\n\x12notification_email\x18\x03 \x01(\t\x12\x35\n\x07\x63hanges\x18\x04 \x03(\x0b\x32$.ropo.invoice.v1.LetterConsentChange\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"z\n\x13LetterConsentChange\x12\x12\n\nelectronic\x18\x01 \x01(\x08\x12\x0f\n\x07\x63hannel\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12/\n\x0b\x63hange_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xc2\x02\n\nLetterType\x12\x1b\n\x17LETTER_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13LETTER_TYPE_INVOICE\x10\x01\x12\x18\n\x14LETTER_TYPE_REMINDER\x10\x02\x12\x1e\n\x1aLETTER_TYPE_PAYMENT_DEMAND\x10\x03\x12)\n%LETTER_TYPE_PAYMENT_MONITORING_LETTER\x10\x04\x12)\n%LETTER_TYPE_PAYMENT_TIME_CONFIRMATION\x10\x05\x12(\n$LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE\x10\x06\x12\x1d\n\x19LETTER_TYPE_REFUND_LETTER\x10\x07\x12%\n!LETTER_TYPE_PAYMENT_PLAN_REMINDER\x10\x08*h\n\rLetterChannel\x12\x1e\n\x1aLETTER_CHANNEL_UNSPECIFIED\x10\x00\x12\x18\n\x14LETTER_CHANNEL_PAPER\x10\x01\x12\x1d\n\x19LETTER_CHANNEL_ELECTRONIC\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'ropo.invoice.v1.letter_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LETTERTYPE']._serialized_start=658
-  _globals['_LETTERTYPE']._serialized_end=910
-  _globals['_LETTERCHANNEL']._serialized_start=912
-  _globals['_LETTERCHANNEL']._serialized_end=1016
-  _globals['_LETTER']._serialized_start=83
-  _globals['_LETTER']._serialized_end=347
-  _globals['_LETTERCONSENT']._serialized_start=350
-  _globals['_LETTERCONSENT']._serialized_end=531
-  _globals['_LETTERCONSENTCHANGE']._serialized_start=533
-  _globals['_LETTERCONSENTCHANGE']._serialized_end=655
+  _globals['_LETTERTYPE']._serialized_start=809
+  _globals['_LETTERTYPE']._serialized_end=1131
+  _globals['_LETTERCHANNEL']._serialized_start=1133
+  _globals['_LETTERCHANNEL']._serialized_end=1237
+  _globals['_LETTER']._serialized_start=107
+  _globals['_LETTER']._serialized_end=498
+  _globals['_LETTERCONSENT']._serialized_start=501
+  _globals['_LETTERCONSENT']._serialized_end=682
+  _globals['_LETTERCONSENTCHANGE']._serialized_start=684
+  _globals['_LETTERCONSENTCHANGE']._serialized_end=806
 # @@protoc_insertion_point(module_scope)

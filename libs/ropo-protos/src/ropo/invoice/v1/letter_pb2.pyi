@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.type import date_pb2 as _date_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -40,6 +41,10 @@ class _LetterTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_LetterType
     """Confirmation of a due-date extension or payment plan."""
     LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE: _LetterType.ValueType  # 6
     """A message from customer service, e.g. the outcome of a dispute."""
+    LETTER_TYPE_REFUND_LETTER: _LetterType.ValueType  # 7
+    """A refund letter (case number and MyRopo ID for reporting a bank account)."""
+    LETTER_TYPE_PAYMENT_PLAN_REMINDER: _LetterType.ValueType  # 8
+    """A reminder of a missed payment-plan instalment."""
 
 class LetterType(_LetterType, metaclass=_LetterTypeEnumTypeWrapper):
     """Kind of letter."""
@@ -58,6 +63,10 @@ LETTER_TYPE_PAYMENT_TIME_CONFIRMATION: LetterType.ValueType  # 5
 """Confirmation of a due-date extension or payment plan."""
 LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE: LetterType.ValueType  # 6
 """A message from customer service, e.g. the outcome of a dispute."""
+LETTER_TYPE_REFUND_LETTER: LetterType.ValueType  # 7
+"""A refund letter (case number and MyRopo ID for reporting a bank account)."""
+LETTER_TYPE_PAYMENT_PLAN_REMINDER: LetterType.ValueType  # 8
+"""A reminder of a missed payment-plan instalment."""
 Global___LetterType: _TypeAlias = LetterType  # noqa: Y015
 
 class _LetterChannel:
@@ -100,6 +109,11 @@ class Letter(_message.Message):
     READ_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     READ_TIME_FIELD_NUMBER: _builtins.int
+    REFUND_CASE_FIELD_NUMBER: _builtins.int
+    INVOICE_NUMBER_FIELD_NUMBER: _builtins.int
+    CREDITOR_DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    DUE_DATE_FIELD_NUMBER: _builtins.int
+    BODY_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Resource name, "invoices/{invoice}/letters/{letter}"."""
     type: Global___LetterType.ValueType
@@ -112,6 +126,18 @@ class Letter(_message.Message):
     """How it was delivered."""
     read: _builtins.bool
     """True once the recipient opened it in MyRopo."""
+    refund_case: _builtins.str
+    """For LETTER_TYPE_REFUND_LETTER: the refund case, "refundCases/{refund_case}". The refund
+    service keeps that letter (GetRefundLetter); this service keeps only its entry.
+    """
+    invoice_number: _builtins.str
+    """Number of the invoice the letter is about, for the list."""
+    creditor_display_name: _builtins.str
+    """The creditor's name, for the list."""
+    body: _builtins.str
+    """Plain text of a customer-service message (LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE); empty for
+    other letters, whose content is the PDF.
+    """
     @_builtins.property
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When it was made."""
@@ -119,6 +145,10 @@ class Letter(_message.Message):
     @_builtins.property
     def read_time(self) -> _timestamp_pb2.Timestamp:
         """When the recipient first opened it; unset while unread."""
+
+    @_builtins.property
+    def due_date(self) -> _date_pb2.Date:
+        """The pay-by date the letter gives; unset for letters that ask for no payment."""
 
     def __init__(
         self,
@@ -131,10 +161,15 @@ class Letter(_message.Message):
         read: _builtins.bool = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
         read_time: _timestamp_pb2.Timestamp | None = ...,
+        refund_case: _builtins.str = ...,
+        invoice_number: _builtins.str = ...,
+        creditor_display_name: _builtins.str = ...,
+        due_date: _date_pb2.Date | None = ...,
+        body: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "read_time", b"read_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "due_date", b"due_date", "read_time", b"read_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["channel", b"channel", "create_time", b"create_time", "name", b"name", "read", b"read", "read_time", b"read_time", "recipient_party", b"recipient_party", "title", b"title", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["body", b"body", "channel", b"channel", "create_time", b"create_time", "creditor_display_name", b"creditor_display_name", "due_date", b"due_date", "invoice_number", b"invoice_number", "name", b"name", "read", b"read", "read_time", b"read_time", "recipient_party", b"recipient_party", "refund_case", b"refund_case", "title", b"title", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
