@@ -11,7 +11,7 @@ import sys
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ropo_platform import service_main, telemetry
 from ropo_platform.config import ServiceSettings, load_settings
 from ropo_platform.db.migrations import head_revisions, locate_migrations
 from ropo_platform.logging import reset_logging
-from ropo_platform.service_main import ServiceCommands
+from ropo_platform.service_main import ExtraCommand, ServiceCommands
 from ropo_platform.testing import free_port
 
 VERSION = "9.9.9"
@@ -352,3 +352,37 @@ def test_a_real_service_worker_on_a_busy_metrics_port_exits_1_with_one_line() ->
     assert result.returncode == 1, result.stderr
     [line] = result.stderr.splitlines()
     assert line.startswith(f"error: chat worker: cannot serve metrics on port {port} (")
+
+
+def _with_collect(thing: Thing, run: Callable[[ThingSettings, list[str]], int]) -> Any:
+    return replace(
+        thing.commands(),
+        extra_commands={"collect": ExtraCommand(summary="collect things now", run=run)},
+    )
+
+
+def test_an_extra_command_gets_the_settings_and_its_own_arguments() -> None:
+    received: list[tuple[ThingSettings, list[str]]] = []
+
+    def collect(settings: ThingSettings, arguments: list[str]) -> int:
+        received.append((settings, arguments))
+        return 3
+
+    commands = _with_collect(Thing(), collect)
+
+    assert commands.main(["collect", "--invoice", "invoices/abc"]) == 3
+    assert [(settings.service_name, arguments) for settings, arguments in received] == [
+        ("thing", ["--invoice", "invoices/abc"])
+    ]
+    assert "collect = collect things now" in commands.parser().format_help()
+
+
+def test_the_standard_commands_refuse_arguments() -> None:
+    thing = Thing()
+    commands = _with_collect(thing, lambda _settings, _arguments: 0)
+
+    with pytest.raises(SystemExit) as exit_info:
+        commands.main(["migrate", "--now"])
+
+    assert exit_info.value.code == 2
+    assert thing.events == []

@@ -24,6 +24,9 @@ A service's ``__main__.py`` is its docstring plus::
 - ``migrate``: ``alembic upgrade head`` on ``database_url`` (exit status 1 with one
   line when the migrations folder is missing).
 
+A service may add its own operator commands (``extra_commands``): each gets the
+settings and the arguments after its name, and returns the exit status.
+
 The arguments are parsed first (a bad one: usage and exit status 2), then the
 settings are loaded (bad configuration: one line per variable, exit status 2),
 before any port or file is opened.
@@ -34,8 +37,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -68,6 +71,16 @@ AppT = TypeVar("AppT", bound=ServiceApp)
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExtraCommand(Generic[SettingsT]):
+    """An operator command of one service, e.g. ``collect`` of the invoice service."""
+
+    #: One line for ``--help``.
+    summary: str
+    #: Runs the command with the settings and its own arguments; the exit status.
+    run: Callable[[SettingsT, list[str]], int]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ServiceCommands(Generic[SettingsT, AppT]):
     """The ``serve|worker|migrate`` command line of service ``context``."""
 
@@ -85,6 +98,8 @@ class ServiceCommands(Generic[SettingsT, AppT]):
     worker_summary: str = "outbox relay"
     #: Text shown by ``--help`` under the usage line (the ``__main__`` docstring).
     description: str | None = None
+    #: Commands beyond serve, worker and migrate, by name.
+    extra_commands: Mapping[str, ExtraCommand[SettingsT]] = field(default_factory=dict)
 
     def parser(self) -> argparse.ArgumentParser:
         """The argument parser (``prog`` is ``python -m ropo_<context>``)."""
@@ -93,18 +108,33 @@ class ServiceCommands(Generic[SettingsT, AppT]):
             description=self.description,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        extra = "".join(
+            f", {name} = {command.summary}" for name, command in self.extra_commands.items()
+        )
         parser.add_argument(
             "command",
-            choices=COMMANDS,
+            choices=(*COMMANDS, *self.extra_commands),
             help=f"serve = gRPC server, worker = {self.worker_summary}, "
-            "migrate = alembic upgrade head",
+            f"migrate = alembic upgrade head{extra}",
+        )
+        parser.add_argument(
+            "arguments",
+            nargs=argparse.REMAINDER,
+            help="arguments of the command (only the extra commands take any)",
         )
         return parser
 
     def main(self, argv: Sequence[str] | None = None) -> int:
         """Entry point; returns the process exit status."""
-        command = self.parser().parse_args(argv).command
+        parser = self.parser()
+        parsed = parser.parse_args(argv)
+        command, arguments = parsed.command, list(parsed.arguments)
+        if command in COMMANDS and arguments:
+            parser.error(f"{command} takes no arguments")
         settings = self.load_settings()
+        if command in self.extra_commands:
+            configure_logging(settings.service_name, settings.log_level, settings.log_format)
+            return self.extra_commands[command].run(settings, arguments)
         if command == "migrate":
             return self.migrate(settings)
         if command == "serve":
@@ -172,4 +202,4 @@ class ServiceCommands(Generic[SettingsT, AppT]):
         return 0
 
 
-__all__ = ["COMMANDS", "ServiceApp", "ServiceCommands"]
+__all__ = ["COMMANDS", "ExtraCommand", "ServiceApp", "ServiceCommands"]
