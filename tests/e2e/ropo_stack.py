@@ -7,7 +7,8 @@
   ``serve`` and ``worker``; payment talks to the sandbox PSP and reconciles open payments every
   second; chat asks authorization and invoice about the person's invoices;
 - the sandbox (``python -m ropo_sandbox serve``): identity broker with issuer
-  ``http://localhost:<port>/idp`` and the PSP under ``/psp``;
+  ``http://localhost:<port>/idp``, the PSP under ``/psp``, the bank under ``/bank`` and the
+  mailbox (an SMTP server the invoice service sends its e-mail to; ``Stack.mail``);
 - the gateway (``python -m ropo_gateway migrate`` then ``serve``), public URL
   ``http://localhost:<port>``, ``cookie_secure=false`` so plain-http clients keep the cookie.
 
@@ -120,6 +121,8 @@ class Stack:
     service_envs: dict[str, dict[str, str]] = field(default_factory=dict)
     processes: dict[str, ManagedProcess] = field(default_factory=dict)
     nats: NatsServer | None = None
+    #: The sandbox mailbox's SMTP port (the invoice service's ``SMTP_PORT``).
+    smtp_port: int = 0
 
     # ------------------------------------------------------------------ logs
 
@@ -487,6 +490,22 @@ class Stack:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def mail(self, to: str) -> list[dict[str, Any]]:
+        """E-mail the sandbox's mailbox received for ``to``, newest first."""
+        response = httpx.get(f"{self.sandbox_url}/mail/messages", params={"to": to}, timeout=10)
+        response.raise_for_status()
+        messages: list[dict[str, Any]] = response.json()["messages"]
+        return messages
+
+    def wait_for_mail(self, to: str, count: int = 1, within: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until ``to`` has at least ``count`` messages; returns them, newest first."""
+        deadline = time.monotonic() + within
+        while True:
+            messages = self.mail(to)
+            if len(messages) >= count or time.monotonic() > deadline:
+                return messages
+            time.sleep(0.2)
+
     def stop(self) -> None:
         """SIGTERM every process (gateway first), then the NATS server."""
         for name in reversed(list(self.processes)):
@@ -685,6 +704,17 @@ def payment_env(stack: Stack) -> dict[str, str]:
     }
 
 
+def invoice_env(stack: Stack) -> dict[str, str]:
+    """The invoice service e-mails through the sandbox's mailbox, checking every second."""
+    return {
+        "ROPO_INVOICE_SMTP_HOST": "127.0.0.1",
+        "ROPO_INVOICE_SMTP_PORT": str(stack.smtp_port),
+        "ROPO_INVOICE_SMTP_FROM": "MyRopo <myropo@example.test>",
+        "ROPO_INVOICE_EMAIL_INTERVAL": "1",
+        "ROPO_INVOICE_PORTAL_URL": stack.gateway_url,
+    }
+
+
 def refund_env(stack: Stack) -> dict[str, str]:
     """The refund service prints the gateway's address on its letters."""
     return {"ROPO_REFUND_PORTAL_URL": stack.gateway_url}
@@ -705,6 +735,7 @@ def service_env(
     prefix = f"ROPO_{service.upper()}_"
     return {
         **base_env,
+        **(invoice_env(stack) if service == "invoice" else {}),
         **(payment_env(stack) if service == "payment" else {}),
         **(refund_env(stack) if service == "refund" else {}),
         **(chat_env(stack) if service == "chat" else {}),
@@ -751,6 +782,7 @@ def start_stack(
         invoice_addr=None,
         authorization_addr=None,
         env=base_env,
+        smtp_port=free_port(),
     )
     try:
         if services:
@@ -774,6 +806,7 @@ def start_stack(
                 "ROPO_SANDBOX_PUBLIC_BASE_URL": stack.sandbox_url,
                 "ROPO_SANDBOX_GATEWAY_REDIRECT_URIS": f"{stack.gateway_url}/auth/callback",
                 "ROPO_SANDBOX_GATEWAY_CLIENT_SECRET": CLIENT_SECRET,
+                "ROPO_SANDBOX_SMTP_PORT": str(stack.smtp_port),
             },
         )
         gateway_env = {

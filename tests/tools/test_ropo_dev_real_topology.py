@@ -13,12 +13,18 @@ from ropo_dev import topology
 from ropo_dev.model import GrpcHealth, HttpHealth
 from ropo_dev_harness import UpProcess, free_port
 
-DEV_PORTS = {14222, 18222, 8080, 8090, *range(50051, 50056), *range(9101, 9106), *range(9111, 9116)}
+DEV_PORTS = {
+    14222, 18222, 8025, 8080, 8090, *range(50051, 50056), *range(9101, 9106), *range(9111, 9116)
+}  # fmt: skip
 
 
 def moved_ports() -> dict[str, str]:
     """An override for every port variable, so a test never touches the dev ports."""
-    env = {"ROPO_DEV_NATS_PORT": str(free_port()), "ROPO_DEV_NATS_MONITOR_PORT": str(free_port())}
+    env = {
+        "ROPO_DEV_NATS_PORT": str(free_port()),
+        "ROPO_DEV_NATS_MONITOR_PORT": str(free_port()),
+        "ROPO_DEV_SMTP_PORT": str(free_port()),
+    }
     for app in topology.APPS:
         env[app.port_var] = str(free_port())
         if app.metrics_port is not None:
@@ -56,6 +62,8 @@ def test_default_table_has_every_process_port_and_variable(tmp_path: Path) -> No
     assert env["ROPO_GATEWAY_AUTHORIZATION_ADDR"] == "127.0.0.1:50053"
     assert env["ROPO_GATEWAY_OIDC_ISSUER"] == "http://localhost:8090/idp"
     assert env["ROPO_GATEWAY_OIDC_CLIENT_SECRET"] == env["ROPO_SANDBOX_GATEWAY_CLIENT_SECRET"]
+    # The invoice service's e-mail goes to the sandbox's mailbox.
+    assert env["ROPO_INVOICE_SMTP_PORT"] == env["ROPO_SANDBOX_SMTP_PORT"] == "8025"
     secrets = {env[f"ROPO_{n}_PERSON_KEY_SECRET"] for n in ("INVOICE", "AUTHORIZATION", "GATEWAY")}
     assert len(secrets) == 1
 

@@ -100,6 +100,8 @@ APPS: Final = (
 
 NATS_PORT: Final = 14222
 NATS_MONITOR_PORT: Final = 18222
+#: The sandbox mailbox's SMTP port: the invoice service's e-mail lands there (/mail).
+SMTP_PORT: Final = 8025
 
 # Development-only secrets. Services refuse them when ROPO_ENV=production.
 # The same values are the packages' own development defaults (a test checks it),
@@ -125,6 +127,7 @@ class Ports:
     worker_metrics: Mapping[str, int]
     nats: int
     nats_monitor: int
+    smtp: int
 
 
 def worker_metrics_var(app: App) -> str:
@@ -160,6 +163,7 @@ def resolve_ports(environ: Mapping[str, str]) -> Ports:
         worker_metrics=worker,
         nats=_port(environ, "ROPO_DEV_NATS_PORT", NATS_PORT),
         nats_monitor=_port(environ, "ROPO_DEV_NATS_MONITOR_PORT", NATS_MONITOR_PORT),
+        smtp=_port(environ, "ROPO_DEV_SMTP_PORT", SMTP_PORT),
     )
 
 
@@ -197,6 +201,11 @@ def default_environment(ports: Ports) -> dict[str, str]:
         "ROPO_PAYMENT_PSP_BASE_URL": f"{sandbox_url}/psp",
         "ROPO_PAYMENT_PSP_CALLBACK_URL": f"{gateway_url}/maksu/callback",
         "ROPO_REFUND_PORTAL_URL": gateway_url,
+        # Electronic letters' e-mail notices go to the sandbox's mailbox.
+        "ROPO_SANDBOX_SMTP_PORT": str(ports.smtp),
+        "ROPO_INVOICE_SMTP_HOST": "127.0.0.1",
+        "ROPO_INVOICE_SMTP_PORT": str(ports.smtp),
+        "ROPO_INVOICE_PORTAL_URL": gateway_url,
         # The chatbot answers from the person's invoices.
         "ROPO_CHAT_INVOICE_ADDR": f"127.0.0.1:{ports.app['invoice']}",
         "ROPO_CHAT_AUTHORIZATION_ADDR": f"127.0.0.1:{ports.app['authorization']}",
@@ -244,6 +253,7 @@ def _port_table(ports: Ports) -> list[Port]:
     table = [
         Port(ports.nats, "embedded NATS", "ROPO_DEV_NATS_PORT"),
         Port(ports.nats_monitor, "embedded NATS monitoring", "ROPO_DEV_NATS_MONITOR_PORT"),
+        Port(ports.smtp, "sandbox mailbox (SMTP)", "ROPO_DEV_SMTP_PORT"),
     ]
     for app in APPS:
         kind = "HTTP" if app.http else "gRPC"
@@ -264,6 +274,11 @@ def _banner(ports: Ports) -> tuple[tuple[str, str], ...]:
         ("MyRopo", f"{gateway}/"),
         ("Ropo One", f"{gateway}/ropo-one/"),
         ("Identity broker", f"http://localhost:{ports.app[SANDBOX_APP]}/idp/  (sandbox)"),
+        (
+            "E-mail",
+            f"http://localhost:{ports.app[SANDBOX_APP]}/mail  (sandbox mailbox, "
+            f"SMTP 127.0.0.1:{ports.smtp})",
+        ),
         ("gRPC", ", ".join(f"{name} 127.0.0.1:{port}" for name, port in grpc)),
         (
             "NATS",

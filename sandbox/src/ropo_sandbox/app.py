@@ -18,6 +18,8 @@ from ropo_sandbox.idp import authorize, metadata, token
 from ropo_sandbox.idp.broker import build_broker
 from ropo_sandbox.idp.store import Clock
 from ropo_sandbox.logs import RequestLogMiddleware, make_logger
+from ropo_sandbox.mail import api as mail_api
+from ropo_sandbox.mail.mailbox import Mailbox, SmtpServer
 from ropo_sandbox.psp import api as psp_api
 from ropo_sandbox.psp import control as psp_control
 from ropo_sandbox.psp import page as psp_page
@@ -35,12 +37,22 @@ def create_app(
     settings = settings or SandboxSettings()
     log = make_logger(log_stream, settings.log_level)
     psp = build_psp(settings, clock, log)
+    mailbox = Mailbox()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        # Pending PSP callbacks must not outlive the server.
-        await psp.callbacks.aclose()
+        smtp = None
+        if settings.smtp_port is not None:
+            smtp = SmtpServer(mailbox, settings.smtp_host, settings.smtp_port)
+            smtp.start()
+            log.info("mailbox_listening", host=settings.smtp_host, port=settings.smtp_port)
+        try:
+            yield
+        finally:
+            if smtp is not None:
+                smtp.stop()
+            # Pending PSP callbacks must not outlive the server.
+            await psp.callbacks.aclose()
 
     app = FastAPI(
         title="Ropo sandbox",
@@ -57,6 +69,8 @@ def create_app(
         app.include_router(router, prefix=PSP_PREFIX)
     app.state.bank = build_bank(clock, log)
     app.include_router(bank_api.router, prefix=BANK_PREFIX)
+    app.state.mailbox = mailbox
+    app.include_router(mail_api.router, prefix="/mail")
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -27,6 +27,9 @@
 | | ``callbackDelay``) |
 | ``ROPO_SANDBOX_PSP_CALLBACK_DUPLICATES`` | ``1`` (deliveries of each callback, 1–20) |
 | ``ROPO_SANDBOX_PSP_DROP_CALLBACKS`` | ``false`` (``true``: never call callbacks) |
+| ``ROPO_SANDBOX_SMTP_PORT`` | unset: no mailbox server; a port: the SMTP server whose |
+| | messages ``/mail`` shows (``make up`` uses 8025) |
+| ``ROPO_SANDBOX_SMTP_HOST`` | ``127.0.0.1`` |
 | ``ROPO_ENV`` | ``development``; ``production`` refuses to start |
 """
 
@@ -94,6 +97,9 @@ class SandboxSettings(BaseSettings):
     psp_callback_delay_seconds: float = Field(default=0.0, ge=0.0, le=900.0)
     psp_callback_duplicates: int = Field(default=1, ge=1, le=20)
     psp_drop_callbacks: bool = False
+    #: The mailbox's SMTP listener; ``None`` keeps it off (in-process tests build many apps).
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_host: str = "127.0.0.1"
 
     @field_validator("gateway_redirect_uris", mode="before")
     @classmethod
