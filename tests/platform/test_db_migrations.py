@@ -60,6 +60,22 @@ def downgrade():
     op.drop_table("later")
 """
 
+REPLAY = """
+from alembic import op
+from ropo_platform.db.schema import add_dead_letter_replay_v2, drop_dead_letter_replay_v2
+
+revision = "0002_replay"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+def upgrade():
+    add_dead_letter_replay_v2(op)
+
+def downgrade():
+    drop_dead_letter_replay_v2(op)
+"""
+
 
 @pytest.fixture
 def migrations_dir(tmp_path: Path) -> Path:
@@ -72,6 +88,10 @@ def migrations_dir(tmp_path: Path) -> Path:
 
 def _add_second_revision(migrations_dir: Path) -> None:
     (migrations_dir / "versions" / "0002_later.py").write_text(SECOND)
+
+
+def _add_replay_revision(migrations_dir: Path) -> None:
+    (migrations_dir / "versions" / "0002_replay.py").write_text(REPLAY)
 
 
 async def test_readiness_follows_the_migration_head(
@@ -98,6 +118,7 @@ async def test_readiness_follows_the_migration_head(
 async def test_migration_matches_the_table_definitions(
     database_url: str, migrations_dir: Path
 ) -> None:
+    _add_replay_revision(migrations_dir)
     await upgrade_to_head_async(database_url, migrations_dir)
     metadata = make_metadata()
     messaging_tables(metadata)
@@ -115,6 +136,7 @@ async def test_migration_matches_the_table_definitions(
 
 
 async def test_downgrade_removes_the_tables(database_url: str, migrations_dir: Path) -> None:
+    _add_replay_revision(migrations_dir)
     await upgrade_to_head_async(database_url, migrations_dir)
 
     def downgrade() -> None:

@@ -63,7 +63,7 @@ def test_seal_and_open_round_trip_with_fresh_nonces() -> None:
     key = person_key(national_id.reveal(), SECRET)
     first, second = cipher.seal(national_id, key), cipher.seal(national_id, key)
     assert first != second
-    assert first[:1] == b"\x01"
+    assert first[:1] == b"\x02"  # version 2: the key id follows
     assert cipher.open(first, key) == national_id
     assert cipher.open(second, key) == national_id
 
@@ -87,7 +87,8 @@ def test_tampered_blob_or_other_person_or_purpose_does_not_open() -> None:
         lambda: cipher.open(blob, other_key),
         lambda: NationalIdCipher(KEY, b"other/purpose").open(blob, key),
         lambda: NationalIdCipher(bytes(32), PURPOSE).open(blob, key),
-        lambda: cipher.open(b"\x02" + blob[1:], key),
+        lambda: cipher.open(b"\x03" + blob[1:], key),
+        lambda: cipher.open(blob[:1] + bytes(4) + blob[5:], key),
         lambda: cipher.open(b"\x01short", key),
     )
     for attempt in attempts:

@@ -30,7 +30,19 @@ class NoIssue(pb_grpc.ChatServiceServicer):
     """Nothing built, and no issue named for it."""
 
 
+class QueueMixin:
+    """A mixin that brings one RPC of its own (as the invoice servicer's areas do)."""
+
+    async def ListQueue(self, request: pb.ListQueueRequest, context: Any) -> pb.ListQueueResponse:
+        return pb.ListQueueResponse(next_page_token="mixin-works")
+
+
+class BuiltFromMixins(QueueMixin, pb_grpc.ChatServiceServicer):
+    """Defines nothing in its own body: the mixin's method counts as defined."""
+
+
 STAND_INS = answer_unimplemented(PartlyBuilt, SERVICE, domain=DOMAIN, issue="42")
+MIXIN_STAND_INS = answer_unimplemented(BuiltFromMixins, SERVICE, domain=DOMAIN)
 NO_ISSUE_STAND_INS = answer_unimplemented(NoIssue, SERVICE, domain=DOMAIN)
 
 
@@ -60,6 +72,11 @@ def test_stand_ins_fill_exactly_the_methods_the_class_does_not_define() -> None:
     assert PartlyBuilt.StartConversation.__qualname__ == "PartlyBuilt.StartConversation"
     # Running it again changes nothing: every method is defined by now.
     assert answer_unimplemented(PartlyBuilt, SERVICE, domain=DOMAIN, issue="42") == ()
+
+
+def test_a_mixin_method_counts_as_defined() -> None:
+    assert tuple(name for name in ALL_METHODS if name != "ListQueue") == MIXIN_STAND_INS
+    assert BuiltFromMixins.ListQueue is QueueMixin.ListQueue
 
 
 async def test_a_missing_unary_method_answers_unimplemented_with_error_info(

@@ -490,7 +490,7 @@ async def test_no_clear_hetu_in_any_table_or_in_the_logs(
         sealed = (
             await session.execute(sa.text("SELECT grantee_national_id_sealed FROM authorizations"))
         ).scalars()
-        assert all(bytes(blob)[:1] == b"\x01" for blob in sealed)
+        assert all(bytes(blob)[:1] == b"\x02" for blob in sealed)  # version 2: with key id
 
     captured = capsys.readouterr()
     for code in (GRANTEE_HETU, OTHER_HETU, "010594Y9033", "Y9032"):

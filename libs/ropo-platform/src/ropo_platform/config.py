@@ -86,6 +86,9 @@ class ServiceSettings(BaseSettings):
         validation_alias="OTEL_SERVICE_NAME",
     )
     shutdown_grace_seconds: float = 10.0
+    #: Replicas of the JetStream stream the worker provisions: 1 on a single server,
+    #: 3 on the production cluster (R3; the overlays set it).
+    stream_replicas: int = 1
     person_key_secret: SecretStr = SecretStr(DEV_PERSON_KEY_SECRET)
     #: Alembic scripts; empty = ``services/<ctx>/migrations`` beside the source tree.
     migrations_dir: str = ""
@@ -119,6 +122,14 @@ class ServiceSettings(BaseSettings):
     def _check_grace(cls, value: float) -> float:
         if not 0 < value <= 300:
             raise ValueError("must be more than 0 and at most 300 seconds")
+        return value
+
+    @field_validator("stream_replicas")
+    @classmethod
+    def _check_stream_replicas(cls, value: int) -> int:
+        # JetStream's limit; an even count buys no extra fault tolerance.
+        if value not in (1, 3, 5):
+            raise ValueError("must be 1, 3 or 5 (JetStream replicas)")
         return value
 
     @field_validator("log_level", mode="before")

@@ -9,13 +9,18 @@ people (a grantee's code in a *valtuutus*).
   to real people) and keeps the clear value out of ``repr``/``str``, so it cannot
   reach a log line, a trace or an error message by accident. ``reveal()`` is the one
   way to the clear code; hand it only to a cipher or to ``pseudonym.person_key``.
-- ``NationalIdCipher`` seals a code with AES-256-GCM. Blob layout (version 1)::
+- ``NationalIdCipher`` seals a code with AES-256-GCM under the current key of a
+  ``NationalIdKeyRing`` (``ropo_platform.national_id_keys``). Blob layouts::
 
-      0x01 | 12-byte random nonce | ciphertext + 16-byte GCM tag
+      version 2: 0x02 | 4-byte key id | 12-byte random nonce | ciphertext + 16-byte tag
+      version 1: 0x01 | 12-byte random nonce | ciphertext + 16-byte tag
 
+  Version 2 is written; version 1 (before key rotation existed, no key id) is still
+  opened by trying each configured key: GCM authentication tells the right one.
   The associated data is ``purpose | person_key``: a blob copied into another
   person's row, or reused for another purpose, fails to authenticate instead of
-  decrypting. The version byte leaves room for key rotation (a key id later).
+  decrypting. A blob under an old key is re-sealed by ``reseal`` (the services'
+  ``reencrypt-national-ids`` command).
 
 Errors never contain the input.
 """
@@ -30,8 +35,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.fi import hetu
 
-KEY_BYTES = 32
-_VERSION = b"\x01"
+from ropo_platform.national_id_keys import KEY_BYTES, KEY_ID_BYTES, NationalIdKeyRing, key_id
+
+_VERSION_1 = b"\x01"
+_VERSION_2 = b"\x02"
+_V2_HEADER = 1 + KEY_ID_BYTES
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 _MASK = "-****"
@@ -106,35 +114,72 @@ class NationalId:
 class NationalIdCipher:
     """AES-256-GCM sealing of a ``NationalId``, bound to a purpose and a person key."""
 
-    def __init__(self, encryption_key: bytes, purpose: bytes) -> None:
-        if len(encryption_key) != KEY_BYTES:
-            raise ValueError(f"the encryption key must be {KEY_BYTES} bytes")
+    def __init__(self, keys: bytes | NationalIdKeyRing, purpose: bytes) -> None:
+        if isinstance(keys, bytes):
+            if len(keys) != KEY_BYTES:
+                raise ValueError(f"the encryption key must be {KEY_BYTES} bytes")
+            keys = NationalIdKeyRing(keys)
         if not purpose or b"|" in purpose:
             raise ValueError("the purpose must be non-empty and must not contain '|'")
-        self._aead = AESGCM(encryption_key)
+        # Current key first: old version-1 blobs are tried in this order.
+        self._by_id = {key_id(key): AESGCM(key) for key in keys.keys}
+        self._current = self._by_id[keys.current_key_id]
+        self._header = _VERSION_2 + keys.current_key_id
         self._purpose = purpose
+
+    @property
+    def current_header(self) -> bytes:
+        """The first bytes of every blob this cipher seals (version and current key id):
+        a stored blob that starts otherwise is under an older key or format."""
+        return self._header
 
     def seal(self, national_id: NationalId, person_key: str) -> bytes:
         """Encrypt with a fresh nonce: the same code seals differently every time."""
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(
+        sealed = self._current.encrypt(
             nonce, national_id.reveal().encode("ascii"), self._aad(person_key)
         )
-        return _VERSION + nonce + sealed
+        return self._header + nonce + sealed
 
     def open(self, blob: bytes, person_key: str) -> NationalId:
-        """Decrypt; ``NationalIdDecryptionError`` unless the blob authenticates."""
-        if len(blob) < 1 + _NONCE_BYTES + _TAG_BYTES or blob[:1] != _VERSION:
-            raise NationalIdDecryptionError("unknown format of a sealed identity code")
-        nonce, sealed = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        try:
-            clear = self._aead.decrypt(nonce, sealed, self._aad(person_key))
-        except InvalidTag:
-            raise NationalIdDecryptionError("sealed identity code did not authenticate") from None
-        return NationalId(clear.decode("ascii"))
+        """Decrypt; ``NationalIdDecryptionError`` unless the blob authenticates under a
+        configured key."""
+        aad = self._aad(person_key)
+        if blob[:1] == _VERSION_2 and len(blob) >= _V2_HEADER + _NONCE_BYTES + _TAG_BYTES:
+            aead = self._by_id.get(blob[1:_V2_HEADER])
+            if aead is None:
+                raise NationalIdDecryptionError(
+                    "sealed identity code names a key that is not configured"
+                )
+            return _decrypt(aead, blob[_V2_HEADER:], aad)
+        if blob[:1] == _VERSION_1 and len(blob) >= 1 + _NONCE_BYTES + _TAG_BYTES:
+            for aead in self._by_id.values():
+                try:
+                    return _decrypt(aead, blob[1:], aad)
+                except NationalIdDecryptionError:
+                    continue
+            raise NationalIdDecryptionError("sealed identity code did not authenticate")
+        raise NationalIdDecryptionError("unknown format of a sealed identity code")
+
+    def is_current(self, blob: bytes) -> bool:
+        """True when ``blob`` is sealed in the current format under the current key."""
+        return blob[: len(self._header)] == self._header
+
+    def reseal(self, blob: bytes, person_key: str) -> bytes:
+        """``blob`` sealed again under the current key (a fresh nonce); raises like ``open``."""
+        return self.seal(self.open(blob, person_key), person_key)
 
     def _aad(self, person_key: str) -> bytes:
         return self._purpose + b"|" + person_key.encode("ascii")
+
+
+def _decrypt(aead: AESGCM, nonce_and_sealed: bytes, aad: bytes) -> NationalId:
+    nonce, sealed = nonce_and_sealed[:_NONCE_BYTES], nonce_and_sealed[_NONCE_BYTES:]
+    try:
+        clear = aead.decrypt(nonce, sealed, aad)
+    except InvalidTag:
+        raise NationalIdDecryptionError("sealed identity code did not authenticate") from None
+    return NationalId(clear.decode("ascii"))
 
 
 __all__ = [
@@ -143,4 +188,5 @@ __all__ = [
     "NationalId",
     "NationalIdCipher",
     "NationalIdDecryptionError",
+    "NationalIdKeyRing",
 ]

@@ -27,6 +27,10 @@ A service's ``__main__.py`` is its docstring plus::
 A service may add its own operator commands (``extra_commands``): each gets the
 settings and the arguments after its name, and returns the exit status.
 
+Every service also has ``dead-letters list|replay`` (``ropo_platform.messaging.
+dead_letters_command``) on its ``database_url`` and ``nats_url``; its output goes to
+stdout and its logs to stderr.
+
 The arguments are parsed first (a bad one: usage and exit status 2), then the
 settings are loaded (bad configuration: one line per variable, exit status 2),
 before any port or file is opened.
@@ -46,9 +50,12 @@ from ropo_platform import metrics, telemetry
 from ropo_platform.config import SettingsT
 from ropo_platform.db.migrations import MigrationsNotFound, upgrade_to_head
 from ropo_platform.logging import configure_logging, get_logger
+from ropo_platform.messaging import dead_letters_command
 from ropo_platform.rpc import run_service
 
 COMMANDS = ("serve", "worker", "migrate")
+#: The built-in operator command of every service (it takes arguments).
+DEAD_LETTERS = "dead-letters"
 
 
 class ServiceApp(Protocol):
@@ -113,14 +120,15 @@ class ServiceCommands(Generic[SettingsT, AppT]):
         )
         parser.add_argument(
             "command",
-            choices=(*COMMANDS, *self.extra_commands),
+            choices=(*COMMANDS, DEAD_LETTERS, *self.extra_commands),
             help=f"serve = gRPC server, worker = {self.worker_summary}, "
-            f"migrate = alembic upgrade head{extra}",
+            f"migrate = alembic upgrade head, "
+            f"{DEAD_LETTERS} = list or replay the events consumers gave up on{extra}",
         )
         parser.add_argument(
             "arguments",
             nargs=argparse.REMAINDER,
-            help="arguments of the command (only the extra commands take any)",
+            help=f"arguments of the command (only {DEAD_LETTERS} and the extra commands take any)",
         )
         return parser
 
@@ -131,6 +139,8 @@ class ServiceCommands(Generic[SettingsT, AppT]):
         command, arguments = parsed.command, list(parsed.arguments)
         if command in COMMANDS and arguments:
             parser.error(f"{command} takes no arguments")
+        if command == DEAD_LETTERS:
+            return self.dead_letters(f"{parser.prog} {DEAD_LETTERS}", arguments)
         settings = self.load_settings()
         if command in self.extra_commands:
             configure_logging(settings.service_name, settings.log_level, settings.log_format)
@@ -140,6 +150,17 @@ class ServiceCommands(Generic[SettingsT, AppT]):
         if command == "serve":
             return self.serve(settings)
         return self.worker(settings)
+
+    def dead_letters(self, prog: str, arguments: list[str]) -> int:
+        """List or replay dead letters (arguments first, then the settings)."""
+        options = dead_letters_command.parse_arguments(arguments, prog=prog)
+        settings = self.load_settings()
+        configure_logging(
+            settings.service_name, settings.log_level, settings.log_format, stream=sys.stderr
+        )
+        return dead_letters_command.run(
+            options, database_url=settings.database_url, nats_url=settings.nats_url
+        )
 
     def migrate(self, settings: SettingsT) -> int:
         """Bring the database schema to the newest migration."""
@@ -202,4 +223,4 @@ class ServiceCommands(Generic[SettingsT, AppT]):
         return 0
 
 
-__all__ = ["COMMANDS", "ExtraCommand", "ServiceApp", "ServiceCommands"]
+__all__ = ["COMMANDS", "DEAD_LETTERS", "ExtraCommand", "ServiceApp", "ServiceCommands"]

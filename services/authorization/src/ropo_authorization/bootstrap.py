@@ -97,9 +97,7 @@ def bootstrap(
     def unit_of_work(*, read_only: bool = False) -> AbstractUnitOfWork:
         return SqlAlchemyUnitOfWork(database, read_only=read_only)
 
-    identities = SealingIdentityProtector(
-        settings.hetu_encryption_key_bytes, settings.person_key_secret_bytes
-    )
+    identities = SealingIdentityProtector(settings.hetu_key_ring, settings.person_key_secret_bytes)
     return AuthorizationApp(
         settings,
         database,

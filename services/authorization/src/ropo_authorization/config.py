@@ -14,6 +14,10 @@ Variables (prefix ``ROPO_AUTHORIZATION_``; the shared ones such as ``ROPO_ENV``,
 - ``ROPO_AUTHORIZATION_HETU_ENCRYPTION_KEY``: base64 of 32 bytes, the AES-256-GCM key of
   the grantees' stored henkilötunnus values. The development default below is public
   and is refused when ``ROPO_ENV=production``;
+- ``ROPO_AUTHORIZATION_HETU_DECRYPTION_KEYS``: comma-separated base64 keys that still open
+  stored grantee codes but never seal new ones (key rotation; see
+  ``ropo_platform.national_id_keys`` and
+  ``python -m ropo_authorization reencrypt-national-ids``);
 - ``ROPO_AUTHORIZATION_LOOKUP_GRANT_MINUTES``: how long a lookup grant (after a
   successful *Hae lasku*) lasts, and how far a repeated lookup extends it (15);
 - ``ROPO_AUTHORIZATION_EXPIRY_SWEEP_INTERVAL``: seconds between the worker's sweeps
@@ -34,6 +38,12 @@ from ropo_platform.config import (
     load_settings,
     validated_aes_key,
 )
+from ropo_platform.national_id_keys import (
+    NationalIdKeyRing,
+    decode_key_list,
+    key_ring,
+    validated_decryption_keys,
+)
 
 # Public development key (base64 of 32 bytes): `make up` works without setup, and data
 # sealed with it is demo data only. Production must set its own key.
@@ -52,6 +62,7 @@ class AuthorizationSettings(ServiceSettings):
     worker_metrics_port: int | None = 9113
     database_url: str = "sqlite+aiosqlite:///var/authorization.db"
     hetu_encryption_key: SecretStr = SecretStr(DEV_HETU_ENCRYPTION_KEY)
+    hetu_decryption_keys: SecretStr = SecretStr("")
     lookup_grant_minutes: int = Field(default=15, ge=1, le=24 * 60)
     expiry_sweep_interval: float = Field(default=60.0, ge=0.05, le=86400.0)
 
@@ -64,6 +75,21 @@ class AuthorizationSettings(ServiceSettings):
     def hetu_encryption_key_bytes(self) -> bytes:
         """The AES-256 key."""
         return aes_key_bytes(self.hetu_encryption_key)
+
+    @field_validator("hetu_decryption_keys")
+    @classmethod
+    def _valid_decryption_keys(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        return validated_decryption_keys(
+            value, info.data.get("environment"), DEV_HETU_ENCRYPTION_KEY
+        )
+
+    @property
+    def hetu_key_ring(self) -> NationalIdKeyRing:
+        """The current key (seals) and the decryption-only keys (open old values)."""
+        return key_ring(
+            self.hetu_encryption_key_bytes,
+            decode_key_list(self.hetu_decryption_keys.get_secret_value()),
+        )
 
 
 def load_authorization_settings() -> AuthorizationSettings:

@@ -13,6 +13,8 @@ cannot drift apart:
 - ``create_messaging_tables_v1(op)`` / ``drop_messaging_tables_v1(op)`` are called
   from the service's first migration. A later schema change adds a
   ``..._v2`` helper and leaves v1 untouched: old migrations never change.
+- v2: ``add_dead_letter_replay_v2(op)`` / ``drop_dead_letter_replay_v2(op)`` add the
+  replay bookkeeping of ``dead_letter`` (``replayed_at``, ``replay_count``).
 """
 
 from __future__ import annotations
@@ -108,6 +110,16 @@ def _dead_letter_v1() -> list[SchemaItem]:
     ]
 
 
+def _dead_letter_replay_v2() -> list[sa.Column[Any]]:
+    return [
+        # When ``dead-letters replay`` last re-published the event; NULL = waiting for one.
+        sa.Column("replayed_at", UtcDateTime(), nullable=True),
+        # Each replay publishes under its own Nats-Msg-Id derived from this count: a new
+        # replay is never swallowed by JetStream's duplicate window, a retried one is.
+        sa.Column("replay_count", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    ]
+
+
 def _request_log_v1() -> list[SchemaItem]:
     return [
         sa.Column("method", sa.String(255), nullable=False),
@@ -171,6 +183,8 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
     if isinstance(cached, MessagingTables):
         return cached
     tables = {name: Table(name, metadata, *columns()) for name, columns in _TABLES_V1}
+    for column in _dead_letter_replay_v2():
+        tables[DEAD_LETTER].append_column(column)
     for spec in _INDEXES_V1:
         table = tables[spec.table]
         sa.Index(spec.name, *(table.c[col] for col in spec.columns), **spec.dialect_kwargs())
@@ -200,6 +214,20 @@ def drop_messaging_tables_v1(op: Any) -> None:
         op.drop_table(name)
 
 
+def add_dead_letter_replay_v2(op: Any) -> None:
+    """Add the replay columns to ``dead_letter``; call from a service migration's ``upgrade()``."""
+    for column in _dead_letter_replay_v2():
+        op.add_column(DEAD_LETTER, column)
+
+
+def drop_dead_letter_replay_v2(op: Any) -> None:
+    """Undo ``add_dead_letter_replay_v2``; call from ``downgrade()``."""
+    # Batch mode: SQLite before 3.35 cannot drop a column in place.
+    with op.batch_alter_table(DEAD_LETTER) as batch:
+        for column in reversed(_dead_letter_replay_v2()):
+            batch.drop_column(column.name)
+
+
 # Tables for code that does not own a MetaData (the platform's own queries).
 _DEFAULT_METADATA = MetaData()
 DEFAULT_TABLES = messaging_tables(_DEFAULT_METADATA)
@@ -213,7 +241,9 @@ __all__ = [
     "OUTBOX",
     "REQUEST_LOG",
     "MessagingTables",
+    "add_dead_letter_replay_v2",
     "create_messaging_tables_v1",
+    "drop_dead_letter_replay_v2",
     "drop_messaging_tables_v1",
     "make_metadata",
     "messaging_tables",

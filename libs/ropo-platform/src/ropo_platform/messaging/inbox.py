@@ -62,9 +62,15 @@ async def record_dead_letter(
     payload: bytes,
     error: str,
 ) -> bool:
-    """Store an event the consumer gave up on; False if it was stored before."""
+    """Store an event the consumer gave up on; False if it is stored and not yet replayed.
+
+    A replayed row that fails again is reopened (new error, ``replayed_at`` cleared),
+    so the operator sees it as waiting once more.
+    """
     headers: Mapping[str, str] = envelope.headers
-    statement = _insert_ignoring_duplicates(session, _dead_letter).values(
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    insert = module.insert(_dead_letter).values(
         consumer=consumer,
         event_id=envelope.id,
         event_type=envelope.type,
@@ -75,6 +81,15 @@ async def record_dead_letter(
         num_delivered=envelope.num_delivered,
         stream_seq=envelope.stream_seq,
         created_at=utcnow(),
+    )
+    reopened = {
+        name: insert.excluded[name]
+        for name in ("error", "num_delivered", "stream_seq", "created_at")
+    }
+    statement = insert.on_conflict_do_update(
+        index_elements=[_dead_letter.c.consumer, _dead_letter.c.event_id],
+        set_={**reopened, "replayed_at": None},
+        where=_dead_letter.c.replayed_at.is_not(None),
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0) == 1

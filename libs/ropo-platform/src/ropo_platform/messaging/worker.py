@@ -91,11 +91,13 @@ async def run_relay_worker(
     stop: asyncio.Event | None = None,
     signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
     poll_interval: float = 0.5,
+    stream_replicas: int = 1,
 ) -> None:
     """The ``worker`` role of service ``context``, until ``stop`` is set or a signal arrives.
 
     Connects to ``nats_url`` as ``<context>-worker`` (NATS outages are ridden out),
-    provisions ``stream`` capturing ``subjects`` (idempotently), then runs the outbox
+    provisions ``stream`` capturing ``subjects`` with ``stream_replicas`` replicas
+    (idempotently; an existing stream is scaled to that count), then runs the outbox
     relay of ``database`` (events with ``ce-source`` ``source``) together with
     ``consumers(nc)``; drains the connection on the way out.
     """
@@ -104,7 +106,9 @@ async def run_relay_worker(
     # reached (it may be down for a while) ends the worker cleanly, not by default
     # action halfway through start-up.
     with stop_on_signals(stop, signals):
-        nc = await _until_stopped(_connect_and_provision(context, nats_url, stream, subjects), stop)
+        nc = await _until_stopped(
+            _connect_and_provision(context, nats_url, stream, subjects, stream_replicas), stop
+        )
         if nc is None:
             _log.info("worker stopped before it started")
             return
@@ -117,7 +121,7 @@ async def run_relay_worker(
 
 
 async def _connect_and_provision(
-    context: str, nats_url: str, stream: str, subjects: Sequence[str]
+    context: str, nats_url: str, stream: str, subjects: Sequence[str], replicas: int
 ) -> Client:
     nc = await connect_nats(nats_url, name=f"{context}-worker")
     try:
@@ -125,12 +129,13 @@ async def _connect_and_provision(
             nc.jetstream(),
             name=stream,
             subjects=list(subjects),
+            replicas=replicas,
             description=f"Integration events of the {context} service",
         )
     except BaseException:
         await nc.close()
         raise
-    _log.info("stream_ready", stream=stream)
+    _log.info("stream_ready", stream=stream, replicas=replicas)
     return nc
 
 

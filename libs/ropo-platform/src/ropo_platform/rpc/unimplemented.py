@@ -73,14 +73,26 @@ def answer_unimplemented(
     ``domain`` is the ``ErrorInfo`` domain (``error_domain("chat")``); ``issue``, when
     given, goes into the message and ``ErrorInfo.metadata["issue"]``. Methods
     inherited from the generated base class do not count as defined (they only
-    answer a bare ``UNIMPLEMENTED``).
+    answer a bare ``UNIMPLEMENTED``); methods of mixin classes do.
     """
-    missing = tuple(m.name for m in service.methods if m.name not in vars(servicer_cls))
+    defined = _defined_methods(servicer_cls)
+    missing = tuple(m.name for m in service.methods if m.name not in defined)
     for name in missing:
         handler = _stand_in(service, name, domain, issue)
         handler.__qualname__ = f"{servicer_cls.__qualname__}.{name}"
         setattr(servicer_cls, name, handler)
     return missing
+
+
+def _defined_methods(servicer_cls: type) -> set[str]:
+    """Names defined by ``servicer_cls`` or its mixins: every class of the MRO except
+    the generated servicer bases (modules ``*_pb2_grpc``) and ``object``."""
+    return {
+        name
+        for klass in servicer_cls.__mro__
+        if klass is not object and not klass.__module__.endswith("_pb2_grpc")
+        for name in vars(klass)
+    }
 
 
 __all__ = ["NOT_IMPLEMENTED_YET", "answer_unimplemented", "unimplemented_status"]

@@ -41,4 +41,5 @@ async def run_worker(
         stop=stop,
         signals=signals,
         poll_interval=poll_interval,
+        stream_replicas=app.settings.stream_replicas,
     )

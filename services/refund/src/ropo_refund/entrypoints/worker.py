@@ -40,4 +40,5 @@ async def run_worker(
         stop=stop,
         signals=signals,
         poll_interval=app.settings.relay_poll_seconds if poll_interval is None else poll_interval,
+        stream_replicas=app.settings.stream_replicas,
     )
