@@ -11,6 +11,7 @@ from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from message_fakes import FakeMessageRepositories, MessageStore
 from ropo_invoice.domain.identifiers import BusinessId
 from ropo_invoice.domain.model import Creditor, Invoice
 from ropo_invoice.domain.payment_time_policy import DEFAULT_PAYMENT_TIME_POLICY, PaymentTimePolicy
@@ -32,6 +33,7 @@ class Store:
     timeline: list[ports.TimelineEntry] = field(default_factory=list)
     documents: dict[tuple[str, str, str], ports.StoredDocument] = field(default_factory=dict)
     payment_time_policies: dict[str, PaymentTimePolicy] = field(default_factory=dict)
+    messages: MessageStore = field(default_factory=MessageStore)
     commits: int = 0
 
 
@@ -195,6 +197,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.requests = FakeRequests(self.store)
         self.timeline = FakeTimeline(self.store)
         self.documents = FakeDocuments(self.store)
+        self.messages = FakeMessageRepositories.over(self.store.messages)
+        self.deliveries, self.consents = self.messages.deliveries, self.messages.consents
+        self.emails, self.notifications = self.messages.emails, self.messages.notifications
 
     async def _commit(self) -> None:
         assert not self.read_only
@@ -219,6 +224,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         for document in self.documents.staged:
             key = (document.invoice_id, document.kind.value, document.letter_id)
             self.store.documents[key] = document
+        self.messages.commit()
         self.store.commits += 1
 
     async def rollback(self) -> None:

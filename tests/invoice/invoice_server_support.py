@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import grpc
 import grpc.aio
 from ropo.invoice.v1 import invoice_service_pb2_grpc
-from ropo_invoice.bootstrap import InvoiceApp
+from ropo_invoice.bootstrap import InvoiceApp, bootstrap
 from ropo_invoice.config import InvoiceSettings
 from ropo_platform.rpc import RpcServer
 
@@ -48,3 +51,36 @@ async def start_server(app: InvoiceApp) -> tuple[RpcServer, grpc.aio.Channel]:
     port = await server.start(app.register)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     return server, channel
+
+
+class SettableClock:
+    """A UTC clock the test moves; the service reads it (``clock=`` of ``bootstrap``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, day: date) -> None:
+        """Early morning of ``day``, when the daily run would come."""
+        self.now = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def running_server(
+    database_url: str, clock: Callable[[], datetime] | None = None, **overrides: Any
+) -> AsyncIterator[RunningServer]:
+    """The invoice service on ``database_url`` (migrated) with ``clock``, served and ready."""
+    settings = invoice_settings(database_url, **overrides)
+    app = bootstrap(settings) if clock is None else bootstrap(settings, clock=clock)
+    server, channel = await start_server(app)
+    await server.wait_until_ready(app.readiness)
+    try:
+        yield RunningServer(
+            server, channel, invoice_service_pb2_grpc.InvoiceServiceStub(channel), app
+        )
+    finally:
+        await channel.close()
+        await server.stop(grace=0.5)
+        await app.close()

@@ -11,43 +11,28 @@ import grpc
 import grpc.aio
 import pytest
 import pytest_asyncio
-from invoice_server_support import RunningServer, invoice_settings, start_server
+from invoice_server_support import (
+    RunningServer,
+    SettableClock,
+    running_server,
+)
 from invoice_support import finvoice_xml
 from pypdf import PdfReader
 from ropo.invoice.v1 import invoice_event_pb2, invoice_pb2, invoice_service_pb2
-from ropo.invoice.v1 import invoice_service_pb2_grpc as pb_grpc
-from ropo_invoice.bootstrap import bootstrap
 
 pb = invoice_service_pb2
 Event = invoice_event_pb2.InvoiceEvent
 
 
-class Clock:
-    """A settable UTC clock shared by the service and the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SettableClock:
+    return SettableClock(datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
 
 
 @pytest_asyncio.fixture
-async def service(migrated_url: str, clock: Clock) -> AsyncIterator[RunningServer]:
-    app = bootstrap(invoice_settings(migrated_url), clock=clock)
-    server, channel = await start_server(app)
-    await server.wait_until_ready(app.readiness)
-    try:
-        yield RunningServer(server, channel, pb_grpc.InvoiceServiceStub(channel), app)
-    finally:
-        await channel.close()
-        await server.stop(grace=0.5)
-        await app.close()
+async def service(migrated_url: str, clock: SettableClock) -> AsyncIterator[RunningServer]:
+    async with running_server(migrated_url, clock) as running:
+        yield running
 
 
 def pdf_text(content: bytes) -> str:
@@ -55,7 +40,7 @@ def pdf_text(content: bytes) -> str:
 
 
 async def test_overdue_invoice_gets_a_reminder_kept_as_a_letter(
-    service: RunningServer, clock: Clock
+    service: RunningServer, clock: SettableClock
 ) -> None:
     imported = await service.stub.ImportFinvoice(
         pb.ImportFinvoiceRequest(finvoice_xml=finvoice_xml(due_date="20260915"))

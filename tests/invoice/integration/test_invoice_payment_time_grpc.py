@@ -14,7 +14,11 @@ import grpc.aio
 import pytest
 import pytest_asyncio
 from google.type import date_pb2, money_pb2
-from invoice_server_support import RunningServer, invoice_settings, start_server
+from invoice_server_support import (
+    RunningServer,
+    SettableClock,
+    running_server,
+)
 from invoice_support import finvoice_xml
 from ropo.invoice.v1 import (
     invoice_event_pb2,
@@ -22,8 +26,6 @@ from ropo.invoice.v1 import (
     invoice_service_pb2,
     payment_time_pb2,
 )
-from ropo.invoice.v1 import invoice_service_pb2_grpc as pb_grpc
-from ropo_invoice.bootstrap import bootstrap
 from ropo_invoice.domain.payment_time_policy import PaymentTimePolicy
 from ropo_invoice.service_layer.payments import ReceivePayment, receive_payment
 from ropo_platform.money import Money
@@ -35,32 +37,15 @@ Reason = payment_time_pb2.PaymentTimeUnavailableReason
 STAFF = "staffUsers/anna"
 
 
-class Clock:
-    """A settable UTC clock shared by the service and the test."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 9, 20, 8, 0, tzinfo=UTC)  # 5 days after the due date
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> SettableClock:
+    return SettableClock(datetime(2026, 9, 20, 8, 0, tzinfo=UTC))  # 5 days after the due date
 
 
 @pytest_asyncio.fixture
-async def service(migrated_url: str, clock: Clock) -> AsyncIterator[RunningServer]:
-    app = bootstrap(invoice_settings(migrated_url), clock=clock)
-    server, channel = await start_server(app)
-    await server.wait_until_ready(app.readiness)
-    try:
-        yield RunningServer(server, channel, pb_grpc.InvoiceServiceStub(channel), app)
-    finally:
-        await channel.close()
-        await server.stop(grace=0.5)
-        await app.close()
+async def service(migrated_url: str, clock: SettableClock) -> AsyncIterator[RunningServer]:
+    async with running_server(migrated_url, clock) as running:
+        yield running
 
 
 def eur(amount: str) -> money_pb2.Money:
@@ -370,7 +355,7 @@ async def test_payments_are_allocated_to_instalments_in_order(service: RunningSe
 
 
 async def test_missed_instalment_reminds_then_cancels_and_collection_continues(
-    service: RunningServer, clock: Clock
+    service: RunningServer, clock: SettableClock
 ) -> None:
     invoice = await import_invoice(service)
     await create_plan(service, invoice, 2, "20.00", str(uuid.uuid4()))  # due 20.10. and 20.11.

@@ -25,23 +25,32 @@ from ropo_platform.messaging.worker import Runnable
 from ropo_platform.rpc import service_full_name
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ropo_invoice.adapters.attachment_inspector import PdfAndImageInspector
+from ropo_invoice.adapters.documents.balance_certificate_pdf import BalanceCertificatePdfRenderer
 from ropo_invoice.adapters.finvoice import load_finvoice_schemas, parse_finvoice
 from ropo_invoice.adapters.migrations import migrations_dir
 from ropo_invoice.adapters.national_id_protector import AesGcmNationalIdProtector
 from ropo_invoice.adapters.pdf_renderer import PdfRenderer
 from ropo_invoice.adapters.reference_rates import load_reference_rates
 from ropo_invoice.adapters.repository import sql_repositories
+from ropo_invoice.adapters.smtp_mailer import SmtpMailer
 from ropo_invoice.config import InvoiceSettings
 from ropo_invoice.entrypoints.events import (
     authorization_event_consumer,
     payment_event_consumer,
 )
 from ropo_invoice.entrypoints.grpc_servicer import InvoiceServicer
+from ropo_invoice.entrypoints.refund_events import refund_event_consumer
+from ropo_invoice.service_layer.balance_certificate import BalanceCertificates
 from ropo_invoice.service_layer.collection import CollectionRun, CollectionScheduler
+from ropo_invoice.service_layer.disputes import DisputeHandlers
 from ropo_invoice.service_layer.documents import InvoiceDocuments
+from ropo_invoice.service_layer.email_dispatch import EmailDispatcher
 from ropo_invoice.service_layer.handlers import Clock, InvoiceHandlers
 from ropo_invoice.service_layer.integration_events import EVENT_SOURCE
 from ropo_invoice.service_layer.lookup import InvoiceLookup
+from ropo_invoice.service_layer.message_centre import MessageCentre
+from ropo_invoice.service_layer.notifications import NotificationRun, NotificationScheduler
 from ropo_invoice.service_layer.payment_time import PaymentTimeHandlers
 from ropo_invoice.service_layer.unit_of_work import (
     AbstractUnitOfWork,
@@ -65,6 +74,10 @@ class InvoiceApp:
     outbox: OutboxWriter
     migrations: Path
     payment_time: PaymentTimeHandlers
+    balance_certificates: BalanceCertificates
+    message_centre: MessageCentre
+    notifications: NotificationRun
+    disputes: DisputeHandlers
 
     def register(self, server: Any) -> Iterable[str]:
         """Add the servicer to a ``grpc.aio`` server; returns the service names for health."""
@@ -75,6 +88,9 @@ class InvoiceApp:
                 self.documents,
                 max_document_bytes=self.settings.original_document_max_bytes,
                 payment_time=self.payment_time,
+                balance_certificates=self.balance_certificates,
+                message_centre=self.message_centre,
+                disputes=self.disputes,
             ),
             server,
         )
@@ -86,9 +102,9 @@ class InvoiceApp:
         consumer_settings: ConsumerSettings | None = None,
         authorization_consumer_settings: ConsumerSettings | None = None,
     ) -> list[Runnable]:
-        """What the worker runs beside the relay: the payment-event and the
-        authorization-event consumers and the collection schedule (the settings
-        override the consumers' own, for tests)."""
+        """What the worker runs beside the relay: the payment-, authorization- and
+        refund-event consumers, the collection and notification schedules and the
+        e-mail dispatcher (the settings override the consumers' own, for tests)."""
         outbox = self.outbox
 
         def joined(session: AsyncSession) -> AbstractUnitOfWork:
@@ -99,7 +115,32 @@ class InvoiceApp:
             self.database, nc, joined, authorization_consumer_settings
         )
         scheduler = CollectionScheduler(self.collection, self.settings.collection_interval)
-        return [payments, authorizations, scheduler]
+        refunds = refund_event_consumer(self.database, nc, joined, self.message_centre.clock)
+        # Notifications look ahead on the collection run's schedule.
+        notices = NotificationScheduler(self.notifications, self.settings.collection_interval)
+        return [payments, authorizations, scheduler, refunds, notices, self.email_dispatcher()]
+
+    def email_dispatcher(self) -> EmailDispatcher:
+        """A fresh dispatcher of the e-mail outbox (the worker's task; tests drive one).
+        Without ``smtp_host`` it sends nothing and only samples the backlog."""
+        settings = self.settings
+        mailer = None
+        if settings.smtp_host:
+            mailer = SmtpMailer(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_from,
+                settings.smtp_username,
+                settings.smtp_password.get_secret_value(),
+                settings.smtp_starttls,
+            )
+        return EmailDispatcher(
+            self.message_centre.uow,
+            mailer,
+            settings.portal_url,
+            self.message_centre.clock,
+            interval=settings.email_interval,
+        )
 
     async def readiness(self) -> None:
         """Raise until the database is reachable and its schema is at the migration head
@@ -130,7 +171,7 @@ def bootstrap(
     handlers = InvoiceHandlers(
         uow=unit_of_work,
         protector=AesGcmNationalIdProtector(
-            settings.hetu_encryption_key_bytes, settings.person_key_secret_bytes
+            settings.hetu_key_ring, settings.person_key_secret_bytes
         ),
         parse_finvoice=partial(
             parse_finvoice,
@@ -159,4 +200,12 @@ def bootstrap(
         outbox,
         migrations_dir(settings.migrations_dir),
         PaymentTimeHandlers(unit_of_work, clock, renderer),
+        balance_certificates=BalanceCertificates(
+            unit_of_work, collection.rates, BalanceCertificatePdfRenderer(), clock
+        ),
+        message_centre=MessageCentre(unit_of_work, clock),
+        notifications=NotificationRun(unit_of_work, clock, settings.notify_days_before),
+        disputes=DisputeHandlers(
+            unit_of_work, PdfAndImageInspector(), renderer, collection.rates, clock
+        ),
     )

@@ -101,6 +101,11 @@ invoices = sa.Table(
     sa.Column("version", sa.Integer(), nullable=False),
     # Last day penalty interest was dealt with; NULL before the first accrual.
     sa.Column("interest_accrued_until", sa.Date(), nullable=True),
+    # The stage an open dispute put on hold, to return to when it is resolved.
+    sa.Column("stage_before_dispute", sa.String(24), nullable=True),
+    # The court judgment payment monitoring follows; NULL before monitoring.
+    sa.Column("judgment_date", sa.Date(), nullable=True),
+    sa.Column("judgment_reference", sa.String(200), nullable=True),
     # Import idempotency: one invoice number per creditor.
     sa.UniqueConstraint("creditor_id", "invoice_number"),
 )
@@ -187,6 +192,8 @@ invoice_letters = sa.Table(
     # NULL when the letter type never carries a fee; 0 when none was charged.
     sa.Column("fee_minor", sa.BigInteger(), nullable=True),
     sa.Column("open_amount_minor", sa.BigInteger(), nullable=False),
+    # The words of a customer-service message; empty for letters drawn from figures.
+    sa.Column("body", sa.Text(), nullable=False, server_default=""),
     sa.UniqueConstraint("invoice_id", "type", "sequence"),
 )
 
@@ -262,4 +269,148 @@ payment_time_policies = sa.Table(
     sa.Column("grace_days", sa.Integer(), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# ------------------------------------------------------------ message centre and e-mail
+
+# One row per letter delivered: the invoice's letters (letter_id = the letter's id), the
+# invoice itself (letter_id = the invoice id) and refund letters (letter_id = the refund
+# case id). The message centre lists a recipient's rows newest first.
+letter_deliveries = sa.Table(
+    "letter_deliveries",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("letter_id", sa.String(64), nullable=False),
+    # persons/{key} or organizations/{business id}; "" for an unidentified debtor.
+    sa.Column("recipient_party", sa.String(64), nullable=False),
+    sa.Column("letter_type", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    # The pay-by date the letter gives; NULL when it asks for no payment.
+    sa.Column("due_date", sa.Date(), nullable=True),
+    sa.Column("refund_case", sa.String(64), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("read_at", UtcDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint("invoice_id", "letter_id"),
+)
+# The message centre: a recipient's letters newest first, keyset on the whole order.
+sa.Index(
+    "ix_letter_deliveries_recipient_party_created_at",
+    letter_deliveries.c.recipient_party,
+    letter_deliveries.c.created_at,
+    letter_deliveries.c.invoice_id,
+    letter_deliveries.c.letter_id,
+)
+
+# A person's consent to electronic letters; no row means never given (paper). The
+# address is kept only while the consent holds.
+letter_consents = sa.Table(
+    "letter_consents",
+    metadata,
+    sa.Column("party", sa.String(64), primary_key=True),
+    sa.Column("electronic", sa.Boolean(), nullable=False),
+    sa.Column("notification_email", sa.String(254), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Every change of a consent, numbered per person: two concurrent changes collide on
+# (party, position) instead of both being recorded as the same step.
+letter_consent_changes = sa.Table(
+    "letter_consent_changes",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("party", sa.String(64), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("electronic", sa.Boolean(), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(_NAME), nullable=False),
+    sa.Column("changed_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("party", "position"),
+)
+
+# E-mails written with the change they tell of. next_attempt_at is the lease or retry
+# time of a pending row and NULL once sent or given up, so the index holds only the
+# rows still to send. The address is blanked once the row is done with.
+email_outbox = sa.Table(
+    "email_outbox",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("to_address", sa.String(254), nullable=False),
+    sa.Column("subject", sa.String(_NAME), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=True),
+    sa.Column("sent_at", UtcDateTime(), nullable=True),
+    # The error's kind and SMTP code only: server messages may quote the address.
+    sa.Column("last_error", sa.String(_NAME), nullable=True),
+)
+sa.Index("ix_email_outbox_next_attempt_at", email_outbox.c.next_attempt_at)
+
+# Reminder e-mails before a due date or instalment: once per (invoice, kind, date).
+sent_notifications = sa.Table(
+    "sent_notifications",
+    metadata,
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("due_date", sa.Date(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint("invoice_id", "kind", "due_date"),
+)
+
+# --------------------------------------------------------------------------- disputes
+
+# A debtor's disputes of an invoice. The partial unique index keeps at most one open
+# dispute per invoice even if two transactions race past the invoice's version check.
+invoice_disputes = sa.Table(
+    "invoice_disputes",
+    metadata,
+    sa.Column("id", sa.String(_ID), primary_key=True),
+    sa.Column("invoice_id", sa.String(_ID), sa.ForeignKey("invoices.id"), nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    # NULL when the whole invoice is disputed.
+    sa.Column("disputed_minor", sa.BigInteger(), nullable=True),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("disputer", sa.String(_NAME), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("resolved_at", UtcDateTime(), nullable=True),
+    sa.Column("resolver", sa.String(_NAME), nullable=False),
+    sa.Column("resolution_message", sa.Text(), nullable=False),
+    # NULL unless accepted in full or in part.
+    sa.Column("credited_minor", sa.BigInteger(), nullable=True),
+    sa.Column("message_letter_id", sa.String(_ID), nullable=False),
+)
+sa.Index(
+    "uq_invoice_disputes_open_invoice_id",
+    invoice_disputes.c.invoice_id,
+    unique=True,
+    sqlite_where=invoice_disputes.c.state == "open",
+    postgresql_where=invoice_disputes.c.state == "open",
+)
+# Lists, newest first: all disputes, one invoice's, and the agents' queue by state.
+sa.Index("ix_invoice_disputes_created_at_id", invoice_disputes.c.created_at, invoice_disputes.c.id)
+sa.Index(
+    "ix_invoice_disputes_invoice_id_created_at",
+    invoice_disputes.c.invoice_id,
+    invoice_disputes.c.created_at,
+)
+sa.Index(
+    "ix_invoice_disputes_state_created_at_id",
+    invoice_disputes.c.state,
+    invoice_disputes.c.created_at,
+    invoice_disputes.c.id,
+)
+
+# The attached files as uploaded (checked to be a readable PDF, JPEG or PNG first).
+dispute_attachments = sa.Table(
+    "dispute_attachments",
+    metadata,
+    sa.Column("dispute_id", sa.String(_ID), sa.ForeignKey("invoice_disputes.id"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("filename", sa.String(120), nullable=False),
+    sa.Column("media_type", sa.String(32), nullable=False),
+    sa.Column("size_bytes", sa.Integer(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint("dispute_id", "position"),
 )

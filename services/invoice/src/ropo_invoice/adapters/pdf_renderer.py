@@ -25,6 +25,8 @@ from ropo_invoice.adapters.documents import (
     render_invoice_pdf,
     render_letter_pdf,
 )
+from ropo_invoice.adapters.documents.message_pdf import MessageDocument, render_message_pdf
+from ropo_invoice.adapters.documents.texts import format_date
 from ropo_invoice.adapters.payment_time_letters import (
     is_payment_time_letter,
     payment_time_parts,
@@ -32,7 +34,7 @@ from ropo_invoice.adapters.payment_time_letters import (
 from ropo_invoice.domain.barcode import virtual_bank_barcode
 from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.ledger import ComponentType, component_label
-from ropo_invoice.domain.letters import Letter
+from ropo_invoice.domain.letters import Letter, LetterType
 from ropo_invoice.domain.model import Invoice
 from ropo_invoice.domain.party import DebtorKind, Language
 
@@ -65,6 +67,31 @@ _EXPLANATION: MappingProxyType[Language, str] = MappingProxyType(
 )
 
 
+# The payment-monitoring letter names the judgment it follows (court, case number, date).
+_MONITORING_INTRO: MappingProxyType[Language, str] = MappingProxyType(
+    {
+        Language.FI: (
+            "Saatavasta on annettu tuomioistuimen ratkaisu {date} ({reference}), ja saatava on "
+            "nyt maksuvalvonnassa. Pyydämme maksamaan alla eritellyn summan viimeistään "
+            "{pay_by}. Jos summaa ei makseta, saatava voidaan hakea ulosottoon tuomion "
+            "perusteella."
+        ),
+        Language.SV: (
+            "Fordran har fastställts genom domstolens avgörande {date} ({reference}) och står "
+            "nu under betalningsövervakning. Vi ber dig betala det specificerade beloppet "
+            "senast {pay_by}. Om beloppet inte betalas kan fordran sökas i utsökning med stöd "
+            "av avgörandet."
+        ),
+        Language.EN: (
+            "A court gave its judgment on the claim on {date} ({reference}), and the claim is "
+            "now under payment monitoring. Please pay the amount itemised below by {pay_by}. "
+            "If it is not paid, the claim may be sent for enforcement on the basis of the "
+            "judgment."
+        ),
+    }
+)
+
+
 class PdfRenderer:
     """Draws invoice images and letters as PDF."""
 
@@ -73,7 +100,9 @@ class PdfRenderer:
         return render_invoice_pdf(invoice_document(invoice, language))
 
     def render_letter(self, invoice: Invoice, letter: Letter) -> bytes:
-        """A collection letter in the debtor's language, as of its issue."""
+        """A letter in the debtor's language, as of its issue."""
+        if letter.type is LetterType.CUSTOMER_SERVICE_MESSAGE:
+            return render_message_pdf(message_document(invoice, letter))
         return render_letter_pdf(letter_document(invoice, letter))
 
 
@@ -145,6 +174,7 @@ def letter_document(invoice: Invoice, letter: Letter) -> LetterDocument:
     else:
         margin = "7" if invoice.debtor.kind is DebtorKind.PERSON else "8"
         explanation = _EXPLANATION[language].format(margin=margin)
+        intro = _monitoring_intro(invoice, letter)
     total = Money.sum((item.amount for item in items), invoice.currency)
     return LetterDocument(
         language=language.value,
@@ -165,6 +195,32 @@ def letter_document(invoice: Invoice, letter: Letter) -> LetterDocument:
         explanation=explanation,
         barcode=_barcode(invoice, total, letter.due_date) if barcode_wanted else "",
         intro=intro,
+    )
+
+
+def message_document(invoice: Invoice, letter: Letter) -> MessageDocument:
+    """A customer-service message: the agent's words and the open amount as of its issue."""
+    return MessageDocument(
+        language=invoice.debtor.language.value,
+        letter_date=letter.issued_on,
+        creditor=PartyBlock(invoice.creditor_name),
+        debtor=_debtor(invoice),
+        invoice_number=invoice.invoice_number,
+        case_number=invoice.case_number.printed,
+        myropo_id=invoice.myropo_id.printed,
+        body=letter.body,
+        open_amount=letter.open_amount,
+    )
+
+
+def _monitoring_intro(invoice: Invoice, letter: Letter) -> str:
+    """The opening of a payment-monitoring letter naming the judgment ("" for others)."""
+    if letter.type is not LetterType.PAYMENT_MONITORING_LETTER or invoice.judgment_date is None:
+        return ""
+    return _MONITORING_INTRO[invoice.debtor.language].format(
+        date=format_date(invoice.judgment_date),
+        reference=invoice.judgment_reference,
+        pay_by=format_date(letter.due_date),
     )
 
 

@@ -22,6 +22,13 @@ from ropo_platform.money import Money
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ropo_invoice.adapters.dispute_repository import SqlDisputeRepository
+from ropo_invoice.adapters.message_repository import (
+    SqlEmailOutbox,
+    SqlLetterConsents,
+    SqlLetterDeliveries,
+    SqlSentNotifications,
+)
 from ropo_invoice.adapters.orm import (
     creditors,
     invoice_documents,
@@ -592,6 +599,7 @@ def _letter_row(invoice_id: str, letter: Letter) -> dict[str, Any]:
         "due_date": letter.due_date,
         "fee_minor": letter.fee.minor_units if letter.fee is not None else None,
         "open_amount_minor": letter.open_amount.minor_units,
+        "body": letter.body,
     }
 
 
@@ -605,6 +613,7 @@ def _letter_from_row(row: Row, currency: str) -> Letter:
         fee=Money.from_minor_units(fee, currency) if fee is not None else None,
         open_amount=Money.from_minor_units(row["open_amount_minor"], currency),
         sequence=row["sequence"],
+        body=row["body"],
     )
 
 
@@ -682,6 +691,11 @@ def _invoice_row(invoice: Invoice) -> dict[str, Any]:
         "updated_at": invoice.updated_at,
         "version": invoice.version,
         "interest_accrued_until": invoice.interest_accrued_until,
+        "stage_before_dispute": (
+            invoice.stage_before_dispute.value if invoice.stage_before_dispute else None
+        ),
+        "judgment_date": invoice.judgment_date,
+        "judgment_reference": invoice.judgment_reference or None,
     }
 
 
@@ -744,6 +758,11 @@ def _invoice_from_rows(row: Row, components: Iterable[Row], lines: Iterable[Row]
         paid_at=row["paid_at"],
         version=row["version"],
         interest_accrued_until=row["interest_accrued_until"],
+        stage_before_dispute=(
+            Stage(row["stage_before_dispute"]) if row["stage_before_dispute"] else None
+        ),
+        judgment_date=row["judgment_date"],
+        judgment_reference=row["judgment_reference"] or "",
     )
 
 
@@ -958,6 +977,11 @@ class SqlRepositories:
     requests: SqlRequestLog
     timeline: SqlTimeline
     documents: SqlDocumentStore
+    disputes: SqlDisputeRepository
+    deliveries: SqlLetterDeliveries
+    consents: SqlLetterConsents
+    emails: SqlEmailOutbox
+    notifications: SqlSentNotifications
 
 
 def sql_repositories(session: AsyncSession) -> SqlRepositories:
@@ -968,4 +992,9 @@ def sql_repositories(session: AsyncSession) -> SqlRepositories:
         SqlRequestLog(session),
         SqlTimeline(session),
         SqlDocumentStore(session),
+        disputes=SqlDisputeRepository(session),
+        deliveries=SqlLetterDeliveries(session),
+        consents=SqlLetterConsents(session),
+        emails=SqlEmailOutbox(session),
+        notifications=SqlSentNotifications(session),
     )

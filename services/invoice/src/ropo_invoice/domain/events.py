@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from ropo_platform.money import Money
 
+from ropo_invoice.domain.dispute import DisputeOutcome
 from ropo_invoice.domain.ledger import ComponentType
 from ropo_invoice.domain.letters import Letter
 from ropo_invoice.domain.party import DebtorKind, Language
@@ -199,3 +200,25 @@ class PaymentPlanCancelled(Event):
     missed_instalment: bool
     actor: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InvoiceDisputed(Event):
+    """The debtor disputed ``amount`` (the whole open amount when ``whole``); the invoice
+    is on hold until the dispute is resolved."""
+
+    dispute_id: str
+    amount: Money
+    whole: bool
+    attachment_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeResolved(Event):
+    """An agent resolved the dispute; ``credited`` is what was credited (``None`` when
+    rejected) and ``letter_id`` the message that told the debtor."""
+
+    dispute_id: str
+    outcome: DisputeOutcome
+    credited: Money | None
+    letter_id: str

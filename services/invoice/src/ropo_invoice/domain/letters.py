@@ -30,6 +30,9 @@ class LetterType(StrEnum):
     #: counts for the collection letters' spacing, sequence and pay-by date, which a
     #: free plan reminder must not change (shown as a reminder to the person).
     PAYMENT_PLAN_REMINDER = "payment_plan_reminder"
+    #: A message from customer service to the debtor, e.g. the outcome of a dispute. Its
+    #: words are in ``Letter.body``; it asks for no payment and carries no fee.
+    CUSTOMER_SERVICE_MESSAGE = "customer_service_message"
 
 
 #: Letters of voluntary collection: the spacing rule counts from the latest of these.
@@ -55,6 +58,9 @@ class Letter:
     fee: Money | None
     open_amount: Money
     sequence: int
+    #: Plain text written by a person (customer-service messages); empty for the
+    #: letters drawn from the invoice's figures.
+    body: str = ""
 
     def __post_init__(self) -> None:
         if self.due_date < self.issued_on:

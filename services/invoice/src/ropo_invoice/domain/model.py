@@ -25,6 +25,18 @@ from ropo_platform.money import Money
 
 from ropo_invoice.domain.collection import CollectionStep, next_collection_step
 from ropo_invoice.domain.costs import DEFAULT_COST_RULES, CostRules
+from ropo_invoice.domain.dispute import (
+    MAX_MESSAGE_LENGTH,
+    MAX_REASON_LENGTH,
+    AttachmentInfo,
+    Dispute,
+    DisputeInvalid,
+    DisputeNotAllowed,
+    DisputeOutcome,
+    DisputeState,
+    attachment_violations,
+    text_violations,
+)
 from ropo_invoice.domain.errors import (
     FeeChanged,
     FieldViolation,
@@ -37,9 +49,11 @@ from ropo_invoice.domain.events import (
     CostAdded,
     CreditNoteApplied,
     CreditNoteRefundDue,
+    DisputeResolved,
     DueDateExtended,
     Event,
     InterestCharged,
+    InvoiceDisputed,
     InvoicePaid,
     InvoiceRegistered,
     InvoiceStageChanged,
@@ -62,11 +76,14 @@ from ropo_invoice.domain.identifiers import (
 from ropo_invoice.domain.interest import ReferenceRateTable, penalty_interest
 from ropo_invoice.domain.ledger import (
     Allocation,
+    ComponentGroup,
     ComponentType,
     CreditExceedsCapital,
     CreditResult,
     Ledger,
+    LedgerComponent,
     allocation_order_for,
+    component_group,
 )
 from ropo_invoice.domain.letters import COLLECTION_LETTER_TYPES, Letter, LetterType
 from ropo_invoice.domain.party import Debtor, Language
@@ -77,6 +94,8 @@ from ropo_invoice.domain.policy import DEFAULT_COLLECTION_POLICY, CollectionPoli
 from ropo_invoice.domain.stage import Stage, display_status
 
 INVOICES_PREFIX = "invoices/"
+#: Longest court and case number printed on the payment-monitoring letter.
+MAX_JUDGMENT_REFERENCE_LENGTH = 200
 CREDITORS_PREFIX = "creditors/"
 
 
@@ -189,6 +208,11 @@ class Invoice:
     interest_accrued_until: date | None = None
     #: Payment plans ever made, oldest first; at most one is active.
     payment_plans: tuple[PaymentPlan, ...] = ()
+    #: Where collection stood when the open dispute put it on hold (``None`` unless disputed).
+    stage_before_dispute: Stage | None = None
+    #: The court judgment that payment monitoring follows (set when monitoring starts).
+    judgment_date: date | None = None
+    judgment_reference: str = ""
     #: Optimistic-concurrency version; the repository bumps it on every update.
     version: int = 1
     #: Domain events recorded since the aggregate was loaded; the unit of work drains them.
@@ -754,7 +778,10 @@ class Invoice:
         anything changed.
         """
         plan = self.active_plan
-        if plan is None or self.stage.is_final or self.paid_in_myropo:
+        # A dispute holds the plan too: no reminder, no cancellation until it is resolved.
+        if plan is None or self.stage.is_final or self.stage is Stage.DISPUTED:
+            return False
+        if self.paid_in_myropo:
             return False
         missed = plan.first_missed(today)
         if missed is None:
@@ -816,6 +843,260 @@ class Invoice:
             sequence=sequence,
         )
         self.letters = (*self.letters, letter)
+        return letter
+
+    # ------------------------------------------------------------------ disputes
+
+    def dispute(
+        self,
+        *,
+        disputer: str,
+        reason: str,
+        attachments: Sequence[AttachmentInfo],
+        now: datetime,
+        disputed_amount: Money | None = None,
+        dispute_id: str | None = None,
+    ) -> Dispute:
+        """Put the invoice on hold for the debtor's dispute of all of it or a part.
+
+        ``DisputeNotAllowed``: ``INVOICE_NOT_OPEN`` once the invoice has ended,
+        ``DISPUTE_ALREADY_OPEN`` while another dispute is open. ``DisputeInvalid``
+        names each field that breaks a rule (reason, amount, attachments). The stage
+        is remembered for the resolution and becomes ``DISPUTED``; from then on the
+        collection run sends nothing, charges nothing and moves nothing. Events:
+        ``InvoiceStageChanged``, ``InvoiceDisputed``.
+        """
+        if not self.is_open:
+            raise DisputeNotAllowed(
+                "INVOICE_NOT_OPEN",
+                "the invoice has ended and cannot be disputed",
+                self.resource_name,
+            )
+        if self.stage is Stage.DISPUTED:
+            raise DisputeNotAllowed(
+                "DISPUTE_ALREADY_OPEN",
+                "the invoice already has an open dispute",
+                self.resource_name,
+            )
+        violations = text_violations("reason", reason, MAX_REASON_LENGTH)
+        violations += attachment_violations(attachments)
+        open_amount = self.ledger.open_amount
+        if disputed_amount is not None:
+            violations += self._amount_violations(
+                "disputed_amount", disputed_amount, open_amount, "the open amount"
+            )
+        if violations:
+            raise DisputeInvalid(violations)
+        dispute = Dispute(
+            id=dispute_id or new_id(),
+            invoice_id=self.id,
+            state=DisputeState.OPEN,
+            disputed_amount=disputed_amount,
+            reason=reason,
+            disputer=disputer,
+            attachments=tuple(attachments),
+            created_at=now,
+            currency=self.currency,
+        )
+        self.stage_before_dispute = self.stage
+        self.move_to(Stage.DISPUTED, now)
+        self.events.append(
+            InvoiceDisputed(
+                invoice_id=self.id,
+                occurred_at=now,
+                dispute_id=dispute.id,
+                amount=open_amount if disputed_amount is None else disputed_amount,
+                whole=disputed_amount is None,
+                attachment_count=len(attachments),
+            )
+        )
+        return dispute
+
+    def resolve_dispute(
+        self,
+        dispute: Dispute,
+        outcome: DisputeOutcome,
+        *,
+        message: str,
+        resolver: str,
+        today: date,
+        now: datetime,
+        credited_amount: Money | None = None,
+    ) -> Letter:
+        """Carry out an agent's decision on ``dispute``; returns the letter to the debtor.
+
+        ``ACCEPTED`` credits the disputed amount (a whole dispute: everything open);
+        ``PARTIALLY_ACCEPTED`` credits ``credited_amount`` (more than zero, at most the
+        disputed amount); ``REJECTED`` credits nothing. Never more than is open now:
+        the credit removes open capital first (the ledger's credit), then open
+        interest and costs, and never reverses a payment. Nothing open afterwards →
+        ``CREDITED``; otherwise the invoice returns to the stage it was disputed in
+        and collection resumes under the usual rules. ``message`` becomes a
+        customer-service letter. Events: ``DisputeResolved``, ``InvoiceStageChanged``
+        (and ``PaymentPlanCancelled`` when a credit ends an invoice with a plan).
+        """
+        if dispute.invoice_id != self.id:
+            raise ValueError("the dispute belongs to another invoice")
+        if not dispute.is_open:
+            raise DisputeNotAllowed(
+                "DISPUTE_NOT_OPEN", "the dispute has already been resolved", dispute.resource_name
+            )
+        violations = text_violations("message", message, MAX_MESSAGE_LENGTH)
+        credit = self._dispute_credit(dispute, outcome, credited_amount, violations)
+        if violations:
+            raise DisputeInvalid(violations)
+        if credit is not None and credit.is_positive():
+            self._credit_open(credit)
+        letter = self._send_customer_service_message(message, today)
+        dispute.close(outcome, credit, message, resolver, letter.id, now)
+        self.updated_at = now
+        self.events.append(
+            DisputeResolved(
+                invoice_id=self.id,
+                occurred_at=now,
+                dispute_id=dispute.id,
+                outcome=outcome,
+                credited=credit,
+                letter_id=letter.id,
+            )
+        )
+        self._end_dispute_hold(now, resolver)
+        return letter
+
+    def _amount_violations(
+        self, field_name: str, amount: Money, limit: Money, limit_name: str
+    ) -> list[FieldViolation]:
+        if amount.currency != self.currency:
+            return [FieldViolation(field_name, "is not in the invoice's currency")]
+        if not amount.is_positive():
+            return [FieldViolation(field_name, "must be more than zero")]
+        if amount > limit:
+            return [FieldViolation(field_name, f"must be at most {limit_name} ({limit})")]
+        return []
+
+    def _dispute_credit(
+        self,
+        dispute: Dispute,
+        outcome: DisputeOutcome,
+        credited_amount: Money | None,
+        violations: list[FieldViolation],
+    ) -> Money | None:
+        """What the outcome credits; problems go to ``violations``."""
+        open_amount = self.ledger.open_amount
+        claimed = open_amount if dispute.disputed_amount is None else dispute.disputed_amount
+        # Payments may have arrived while the dispute was open: only what is open can go.
+        limit = min(claimed, open_amount)
+        if outcome is not DisputeOutcome.PARTIALLY_ACCEPTED:
+            if credited_amount is not None:
+                violations.append(
+                    FieldViolation("credited_amount", "is only for a partial acceptance")
+                )
+            return limit if outcome is DisputeOutcome.ACCEPTED else None
+        if credited_amount is None:
+            violations.append(
+                FieldViolation("credited_amount", "is required for a partial acceptance")
+            )
+            return None
+        by_open = dispute.is_whole or limit < claimed
+        limit_name = "the open amount" if by_open else "the disputed amount"
+        violations += self._amount_violations("credited_amount", credited_amount, limit, limit_name)
+        return credited_amount
+
+    def _credit_open(self, amount: Money) -> None:
+        """Remove ``amount`` of what is open: capital through the ledger's credit (never
+        more than the open capital, so no payment is reversed), then interest, then costs."""
+        capital_share = min(amount, self.ledger.open_capital)
+        if capital_share.is_positive():
+            self.ledger.credit(capital_share)
+        rest = amount - capital_share
+        for component in self._interest_then_costs():
+            if rest.is_zero():
+                break
+            share = min(rest, component.open_amount)
+            if share.is_positive():
+                component.credit_open(share)
+                rest = rest - share
+        if not rest.is_zero():
+            raise ValueError("a dispute credit may not exceed the open amount")
+
+    def _interest_then_costs(self) -> list[LedgerComponent]:
+        rank = {ComponentGroup.PENALTY_INTEREST: 0, ComponentGroup.COSTS: 1}
+        others = [c for c in self.ledger.components if c.type is not ComponentType.CAPITAL]
+        # sorted() is stable: within a group, the order charged.
+        return sorted(others, key=lambda component: rank[component_group(component.type)])
+
+    def _send_customer_service_message(self, body: str, today: date) -> Letter:
+        # It asks for no payment: its pay-by date is its own date and it carries no fee.
+        letter_type = LetterType.CUSTOMER_SERVICE_MESSAGE
+        letter = Letter(
+            id=new_id(),
+            type=letter_type,
+            issued_on=today,
+            due_date=today,
+            fee=None,
+            open_amount=self.ledger.open_amount,
+            sequence=1 + sum(1 for letter in self.letters if letter.type is letter_type),
+            body=body,
+        )
+        self.letters = (*self.letters, letter)
+        return letter
+
+    def _end_dispute_hold(self, now: datetime, resolver: str) -> None:
+        previous, self.stage_before_dispute = self.stage_before_dispute, None
+        if self.stage is not Stage.DISPUTED:
+            return  # payments ended the invoice while the dispute was open
+        if self.ledger.is_settled:
+            plan = self.active_plan
+            if plan is not None:
+                self.cancel_payment_plan(plan.id, now, actor=resolver, reason="dispute_accepted")
+            self.paid_in_myropo = False
+            self.move_to(Stage.CREDITED, now)
+            return
+        self.move_to(previous or Stage.INVOICE, now)
+
+    # ------------------------------------------------------------------ payment monitoring
+
+    def start_payment_monitoring(
+        self,
+        *,
+        judgment_date: date,
+        judgment_reference: str,
+        today: date,
+        now: datetime,
+        days_to_pay: int = DEFAULT_COLLECTION_POLICY.days_to_pay,
+    ) -> Letter:
+        """A court judgment was given: monitor the payments and send the letter naming it.
+
+        Only from ``COLLECTION`` (``InvalidStageTransition`` otherwise). The judgment
+        date cannot be in the future; the reference (court and case number) is 1–200
+        characters. The letter asks for what is open now, payable in ``days_to_pay``
+        days, and carries no fee. Events: ``LetterIssued``, ``InvoiceStageChanged``.
+        """
+        if self.stage is not Stage.COLLECTION:
+            raise InvalidStageTransition(
+                self.resource_name, self.stage.value, Stage.PAYMENT_MONITORING.value
+            )
+        reference = judgment_reference.strip()
+        violations = text_violations("judgment_reference", reference, MAX_JUDGMENT_REFERENCE_LENGTH)
+        if judgment_date > today:
+            violations.append(FieldViolation("judgment_date", "cannot be in the future"))
+        if violations:
+            raise InvoiceValidationError(violations, "payment monitoring refused")
+        self.judgment_date, self.judgment_reference = judgment_date, reference
+        letter_type = LetterType.PAYMENT_MONITORING_LETTER
+        letter = Letter(
+            id=new_id(),
+            type=letter_type,
+            issued_on=today,
+            due_date=today + timedelta(days=days_to_pay),
+            fee=None,
+            open_amount=self.ledger.open_amount,
+            sequence=1 + sum(1 for letter in self.letters if letter.type is letter_type),
+        )
+        self.letters = (*self.letters, letter)
+        self.updated_at = now
+        self.events.append(LetterIssued(invoice_id=self.id, occurred_at=now, letter=letter))
+        self.move_to(Stage.PAYMENT_MONITORING, now)
         return letter
 
     def _allocate_to_plan(self, applied: Money, now: datetime) -> None:

@@ -23,6 +23,9 @@ from ropo_platform.rpc.errors import error_domain, internal_status, status_for_e
 from ropo_invoice.domain.model import CREDITORS_PREFIX
 from ropo_invoice.domain.party import Language
 from ropo_invoice.entrypoints import validation
+from ropo_invoice.entrypoints.balance_servicer import BalanceCertificateServicer
+from ropo_invoice.entrypoints.disputes_servicer import DisputesServicer
+from ropo_invoice.entrypoints.letters_servicer import LettersServicerMixin
 from ropo_invoice.entrypoints.proto_mapping import (
     View,
     creditor_to_proto,
@@ -30,6 +33,8 @@ from ropo_invoice.entrypoints.proto_mapping import (
     payment_time_options_to_proto,
     timeline_entry_to_proto,
 )
+from ropo_invoice.service_layer.balance_certificate import BalanceCertificates
+from ropo_invoice.service_layer.disputes import DisputeHandlers
 from ropo_invoice.service_layer.documents import InvoiceDocuments
 from ropo_invoice.service_layer.handlers import (
     ImportFinvoice as ImportCommand,
@@ -41,6 +46,7 @@ from ropo_invoice.service_layer.handlers import (
     ListInvoices,
 )
 from ropo_invoice.service_layer.lookup import InvoiceLookup
+from ropo_invoice.service_layer.message_centre import MessageCentre
 from ropo_invoice.service_layer.payment_time import PaymentTimeHandlers
 from ropo_invoice.service_layer.proto_values import payment_plan_to_proto
 
@@ -54,7 +60,12 @@ DOMAIN = error_domain("invoice")
 Context = Any  # grpc.aio.ServicerContext; grpc ships no type information
 
 
-class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
+class InvoiceServicer(
+    LettersServicerMixin,
+    BalanceCertificateServicer,
+    DisputesServicer,
+    invoice_service_pb2_grpc.InvoiceServiceServicer,
+):
     """Implements the import, the reads, the lookups, the timeline, the documents and
     payment time (options, due-date extensions, payment plans)."""
 
@@ -66,12 +77,18 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         *,
         max_document_bytes: int,
         payment_time: PaymentTimeHandlers,
+        message_centre: MessageCentre,
+        balance_certificates: BalanceCertificates,
+        disputes: DisputeHandlers,
     ) -> None:
         self._handlers = handlers
         self._payment_time = payment_time
+        self._message_centre = message_centre
         self._max_document_bytes = max_document_bytes
         self._lookup = lookup
         self._documents = documents
+        self._balance_certificates = balance_certificates
+        self._disputes = disputes
 
     async def ImportFinvoice(
         self, request: invoice_service_pb2.ImportFinvoiceRequest, context: Context
@@ -159,9 +176,9 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
     ) -> invoice_service_pb2.GetInvoiceResponse:
         invoice_id, language, view = validation.check_get(request)
         invoice = await self._handlers.get_invoice(invoice_id)
-        return invoice_service_pb2.GetInvoiceResponse(
-            invoice=invoice_to_proto(invoice, language, view)
-        )
+        message = invoice_to_proto(invoice, language, view)
+        await self._add_latest_disputes([message], view)
+        return invoice_service_pb2.GetInvoiceResponse(invoice=message)
 
     async def ListInvoices(
         self, request: invoice_service_pb2.ListInvoicesRequest, context: Context
@@ -175,9 +192,10 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
                 include_lines=view is View.FULL,
             )
         )
+        messages = [invoice_to_proto(invoice, language, view) for invoice in page.invoices]
+        await self._add_latest_disputes(messages, view)
         return invoice_service_pb2.ListInvoicesResponse(
-            invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
-            next_page_token=page.next_page_token,
+            invoices=messages, next_page_token=page.next_page_token
         )
 
     async def SearchInvoices(
@@ -192,9 +210,10 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
                 include_lines=view is View.FULL,
             )
         )
+        messages = [invoice_to_proto(invoice, language, view) for invoice in page.invoices]
+        await self._add_latest_disputes(messages, view)
         return invoice_service_pb2.SearchInvoicesResponse(
-            invoices=[invoice_to_proto(invoice, language, view) for invoice in page.invoices],
-            next_page_token=page.next_page_token,
+            invoices=messages, next_page_token=page.next_page_token
         )
 
     async def GetCreditor(
@@ -243,7 +262,8 @@ class InvoiceServicer(invoice_service_pb2_grpc.InvoiceServiceServicer):
         self, request: invoice_service_pb2.GetInvoiceDocumentRequest, context: Context
     ) -> invoice_service_pb2.GetInvoiceDocumentResponse:
         invoice_id, letter_id, language = validation.check_document(request)
-        if letter_id:
+        # The invoice's own entry in the message centre is the letter named by its id.
+        if letter_id and letter_id != invoice_id:
             document = await self._documents.letter(invoice_id, letter_id)
         else:
             document = await self._documents.invoice_image(invoice_id, language)

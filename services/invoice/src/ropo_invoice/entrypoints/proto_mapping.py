@@ -16,11 +16,19 @@ from ropo.invoice.v1 import (
     invoice_event_pb2,
     invoice_pb2,
     invoice_service_pb2,
+    letter_pb2,
     payment_time_pb2,
 )
 from ropo_platform.money_proto import money_to_proto
 
 from ropo_invoice.domain.barcode import virtual_bank_barcode
+from ropo_invoice.domain.delivery import (
+    LETTER_CONSENT_SUFFIX,
+    REFUND_CASES_PREFIX,
+    DeliveryType,
+    LetterChannel,
+    letter_title,
+)
 from ropo_invoice.domain.errors import InvalidValue
 from ropo_invoice.domain.ledger import LedgerComponent, component_label
 from ropo_invoice.domain.model import (
@@ -33,7 +41,8 @@ from ropo_invoice.domain.model import (
 from ropo_invoice.domain.party import Debtor, Language
 from ropo_invoice.domain.payment_plan import PaymentPlan
 from ropo_invoice.domain.payment_time import PaymentTimeOptions, unavailable_message
-from ropo_invoice.service_layer.ports import TimelineEntry, TimelineType
+from ropo_invoice.service_layer.message_centre import ConsentView
+from ropo_invoice.service_layer.ports import LetterEntry, TimelineEntry, TimelineType
 from ropo_invoice.service_layer.proto_values import (
     component_type_to_proto,
     date_to_proto,
@@ -281,3 +290,64 @@ def payment_time_options_to_proto(
     return invoice_service_pb2.GetPaymentTimeOptionsResponse(
         due_date_extension=extension_message, payment_plan=plan_message
     )
+
+
+_LETTER_TYPE: dict[DeliveryType, letter_pb2.LetterType.ValueType] = {
+    DeliveryType.INVOICE: letter_pb2.LETTER_TYPE_INVOICE,
+    DeliveryType.REMINDER: letter_pb2.LETTER_TYPE_REMINDER,
+    DeliveryType.PAYMENT_DEMAND: letter_pb2.LETTER_TYPE_PAYMENT_DEMAND,
+    DeliveryType.PAYMENT_MONITORING_LETTER: letter_pb2.LETTER_TYPE_PAYMENT_MONITORING_LETTER,
+    DeliveryType.PAYMENT_TIME_CONFIRMATION: letter_pb2.LETTER_TYPE_PAYMENT_TIME_CONFIRMATION,
+    DeliveryType.CUSTOMER_SERVICE_MESSAGE: letter_pb2.LETTER_TYPE_CUSTOMER_SERVICE_MESSAGE,
+    DeliveryType.REFUND_LETTER: letter_pb2.LETTER_TYPE_REFUND_LETTER,
+    DeliveryType.PAYMENT_PLAN_REMINDER: letter_pb2.LETTER_TYPE_PAYMENT_PLAN_REMINDER,
+}
+_LETTER_CHANNEL: dict[LetterChannel, letter_pb2.LetterChannel.ValueType] = {
+    LetterChannel.PAPER: letter_pb2.LETTER_CHANNEL_PAPER,
+    LetterChannel.ELECTRONIC: letter_pb2.LETTER_CHANNEL_ELECTRONIC,
+}
+
+
+def letter_to_proto(entry: LetterEntry, language: Language) -> letter_pb2.Letter:
+    """A delivered letter as the message centre lists it, titled in ``language``."""
+    delivery = entry.delivery
+    message = letter_pb2.Letter(
+        name=delivery.name,
+        type=_LETTER_TYPE[delivery.type],
+        title=letter_title(delivery.type, language),
+        recipient_party=delivery.recipient_party,
+        channel=_LETTER_CHANNEL[delivery.channel],
+        read=delivery.is_read,
+        create_time=timestamp_to_proto(delivery.created_at),
+        refund_case=REFUND_CASES_PREFIX + delivery.refund_case if delivery.refund_case else "",
+        invoice_number=entry.invoice_number,
+        creditor_display_name=entry.creditor_name,
+        body=entry.body,
+    )
+    if delivery.read_at is not None:
+        message.read_time.CopyFrom(timestamp_to_proto(delivery.read_at))
+    if delivery.due_date is not None:
+        message.due_date.CopyFrom(date_to_proto(delivery.due_date))
+    return message
+
+
+def letter_consent_to_proto(view: ConsentView) -> letter_pb2.LetterConsent:
+    """A consent with its history (oldest change first)."""
+    consent = view.consent
+    message = letter_pb2.LetterConsent(
+        name=consent.party + LETTER_CONSENT_SUFFIX,
+        electronic=consent.electronic,
+        notification_email=consent.notification_email,
+        changes=[
+            letter_pb2.LetterConsentChange(
+                electronic=change.electronic,
+                channel=change.channel.value,
+                actor=change.actor,
+                change_time=timestamp_to_proto(change.changed_at),
+            )
+            for change in view.changes
+        ],
+    )
+    if consent.updated_at is not None:
+        message.update_time.CopyFrom(timestamp_to_proto(consent.updated_at))
+    return message

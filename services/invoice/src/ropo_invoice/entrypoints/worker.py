@@ -5,8 +5,11 @@ At start it provisions the invoice stream (``ROPO_INVOICE`` capturing
 ``ropo.invoice.>``), idempotently, then runs the relay, the consumer of payment
 events (it waits for ``ROPO_PAYMENT``, which the payment worker provisions), the
 consumer of authorization events (it waits for ``ROPO_AUTHORIZATION``, which the
-authorization worker provisions) and the daily collection run until SIGTERM or
-SIGINT. Neither wait holds up the others.
+authorization worker provisions), the consumer of refund events (it waits for
+``ROPO_REFUND``; refund letters into the message centre), the daily collection and
+due-date notification runs and the e-mail dispatcher (every
+``ROPO_INVOICE_EMAIL_INTERVAL`` seconds) until SIGTERM or SIGINT. Neither wait holds
+up the others.
 """
 
 from __future__ import annotations
@@ -47,4 +50,5 @@ async def run_worker(
         stop=stop,
         signals=signals,
         poll_interval=poll_interval,
+        stream_replicas=app.settings.stream_replicas,
     )

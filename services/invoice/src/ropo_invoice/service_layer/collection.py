@@ -20,6 +20,7 @@ from ropo_platform.logging import get_logger
 
 from ropo_invoice.domain.interest import ReferenceRateTable
 from ropo_invoice.domain.policy import CollectionPolicy
+from ropo_invoice.domain.stage import Stage
 from ropo_invoice.service_layer.letter_delivery import (
     LetterRenderer,
     keep_new_letters,
@@ -83,6 +84,18 @@ class CollectionRun:
         _log.info("collection_run", day=today.isoformat(), **asdict(summary))
         return summary
 
+    async def run_for(self, invoice_id: str) -> CollectionSummary:
+        """Handle one open invoice now, as the run would (``collect --invoice``)."""
+        now = self.clock()
+        try:
+            letter, charged = await self._handle(invoice_id, now.date(), now)
+        except (Conflict, DomainError) as error:
+            _log.warning(
+                "collection_skipped", invoice=f"invoices/{invoice_id}", error=type(error).__name__
+            )
+            return CollectionSummary(examined=1, failures=1)
+        return CollectionSummary(examined=1, letters=letter, interest_charges=charged)
+
     async def _handle(self, invoice_id: str, today: date, now: datetime) -> tuple[int, int]:
         async with self.uow() as uow:
             invoice = await uow.invoices.get(invoice_id)
@@ -91,7 +104,8 @@ class CollectionRun:
             # Interest runs through yesterday: today is not over yet.
             before = letter_ids(invoice)
             charged = invoice.accrue_interest(today - timedelta(days=1), self.rates, now)
-            if invoice.active_plan is not None:
+            # A dispute holds the plan as well: no reminder, no cancellation meanwhile.
+            if invoice.active_plan is not None and invoice.stage is not Stage.DISPUTED:
                 # A missed instalment: a reminder first, cancellation after the grace
                 # period; ordinary letters resume only once the plan has ended.
                 payment_time = await uow.creditors.payment_time_policy(invoice.creditor_id)

@@ -33,6 +33,7 @@ from ropo_invoice.domain.commands import (
 from ropo_invoice.domain.errors import InvoiceNotFound
 from ropo_invoice.domain.model import Creditor, Invoice
 from ropo_invoice.domain.party import Debtor, DebtorKind, NationalIdProtector
+from ropo_invoice.service_layer.message_centre import deliver_invoice
 from ropo_invoice.service_layer.pagination import (
     decode_key_token,
     decode_page_token,
@@ -220,6 +221,9 @@ class InvoiceHandlers:
             result = await self._credit(uow, register)
         else:
             result = await self._register(uow, register)
+            if result.created:
+                # The invoice is the first letter of the case: it is in the message centre too.
+                await deliver_invoice(uow, result.invoice, result.invoice.created_at)
         if result.created and command.original_document:
             uow.documents.add(
                 StoredDocument(

@@ -181,6 +181,9 @@ def _plan_cancelled(event: events.PaymentPlanCancelled) -> IntegrationEvent:
     return IntegrationEvent(PAYMENT_PLAN_CANCELLED, invoice, message, event.occurred_at)
 
 
+# A dispute is published through its stage changes (to and from DISPUTED).
+@to_integration_event.register(events.InvoiceDisputed)
+@to_integration_event.register(events.DisputeResolved)
 @to_integration_event.register(events.PaymentPlanInstalmentMissed)
 @to_integration_event.register(events.PaymentPlanCompleted)
 @to_integration_event.register(events.LetterIssued)

@@ -1,8 +1,11 @@
-"""Render the letters an invoice gained in a unit of work and keep them as sent.
+"""Render the letters an invoice gained in a unit of work, keep them as sent and
+deliver them.
 
 Collection letters, payment-time confirmations and payment-plan reminders are all
 drawn when issued and stored with the case (``DocumentKind.LETTER``), so that the
-letter fetched later is exactly the one sent.
+letter fetched later is exactly the one sent. Each also gets its delivery in the
+message centre (paper or electronic by the recipient's consent, with the e-mail
+for an electronic one) in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Protocol
 
 from ropo_invoice.domain.letters import Letter
 from ropo_invoice.domain.model import Invoice
+from ropo_invoice.service_layer.message_centre import deliver_letter
 from ropo_invoice.service_layer.ports import DocumentKind, StoredDocument
 from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork
 
@@ -39,7 +43,8 @@ async def keep_new_letters(
     before: frozenset[str],
     now: datetime,
 ) -> list[Letter]:
-    """Render and store every letter of ``invoice`` not in ``before``; returns them."""
+    """Render, store and deliver every letter of ``invoice`` not in ``before``; returns
+    them."""
     new = [letter for letter in invoice.letters if letter.id not in before]
     for letter in new:
         # Drawing takes milliseconds of CPU: off the event loop.
@@ -54,4 +59,5 @@ async def keep_new_letters(
                 letter_id=letter.id,
             )
         )
+        await deliver_letter(uow, invoice, letter, now)
     return new

@@ -11,9 +11,7 @@ refused by the rules (e.g. ``ACTIVE_PAYMENT_PLAN``).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TypeVar
@@ -33,6 +31,7 @@ from ropo_invoice.service_layer.letter_delivery import (
     letter_ids,
 )
 from ropo_invoice.service_layer.ports import Conflict
+from ropo_invoice.service_layer.replays import find_replay, record_replay
 from ropo_invoice.service_layer.unit_of_work import AbstractUnitOfWork, UnitOfWorkFactory
 
 Clock = Callable[[], datetime]
@@ -120,7 +119,7 @@ class PaymentTimeHandlers:
         """Extend the due date as offered; replays a seen ``request_id``."""
 
         async def change(uow: AbstractUnitOfWork) -> ExtensionResult:
-            stored = await _find(uow, EXTEND_DUE_DATE, command.request_id, command)
+            stored = await find_replay(uow, EXTEND_DUE_DATE, command.request_id, command)
             if stored is not None:
                 invoice = await _invoice(uow, stored["invoice"])
                 fee = Money.from_minor_units(int(stored["fee_minor"]), invoice.currency)
@@ -139,7 +138,7 @@ class PaymentTimeHandlers:
             )
             await self._keep_letters(uow, invoice, before, now)
             record = {"invoice": invoice.id, "fee_minor": str(fee.minor_units)}
-            await _record(uow, EXTEND_DUE_DATE, command.request_id, command, record)
+            await record_replay(uow, EXTEND_DUE_DATE, command.request_id, command, record)
             return ExtensionResult(invoice, fee)
 
         return await self._in_transaction(change)
@@ -148,7 +147,7 @@ class PaymentTimeHandlers:
         """Make the offered plan; replays a seen ``request_id``."""
 
         async def change(uow: AbstractUnitOfWork) -> PlanResult:
-            stored = await _find(uow, CREATE_PAYMENT_PLAN, command.request_id, command)
+            stored = await find_replay(uow, CREATE_PAYMENT_PLAN, command.request_id, command)
             if stored is not None:
                 return await _replay_plan(uow, stored)
             invoice = await _invoice(uow, command.invoice_id)
@@ -165,7 +164,7 @@ class PaymentTimeHandlers:
             )
             await self._keep_letters(uow, invoice, before, now)
             record = {"invoice": invoice.id, "plan": plan.id}
-            await _record(uow, CREATE_PAYMENT_PLAN, command.request_id, command, record)
+            await record_replay(uow, CREATE_PAYMENT_PLAN, command.request_id, command, record)
             return PlanResult(invoice, plan)
 
         return await self._in_transaction(change)
@@ -174,7 +173,7 @@ class PaymentTimeHandlers:
         """Cancel an active plan (staff); replays a seen ``request_id``."""
 
         async def change(uow: AbstractUnitOfWork) -> PlanResult:
-            stored = await _find(uow, CANCEL_PAYMENT_PLAN, command.request_id, command)
+            stored = await find_replay(uow, CANCEL_PAYMENT_PLAN, command.request_id, command)
             if stored is not None:
                 return await _replay_plan(uow, stored)
             invoice = await _invoice(uow, command.invoice_id)
@@ -182,7 +181,7 @@ class PaymentTimeHandlers:
                 command.plan_id, self.clock(), actor=command.actor, reason=command.reason
             )
             record = {"invoice": invoice.id, "plan": plan.id}
-            await _record(uow, CANCEL_PAYMENT_PLAN, command.request_id, command, record)
+            await record_replay(uow, CANCEL_PAYMENT_PLAN, command.request_id, command, record)
             return PlanResult(invoice, plan)
 
         return await self._in_transaction(change)
@@ -213,40 +212,6 @@ async def _invoice(uow: AbstractUnitOfWork, invoice_id: str) -> Invoice:
     if invoice is None:
         raise InvoiceNotFound(f"invoices/{invoice_id}")
     return invoice
-
-
-def _fingerprint(command: object) -> str:
-    fields = {
-        name: str(getattr(command, name))
-        for name in getattr(command, "__slots__", ())
-        if name != "request_id"
-    }
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-
-
-async def _find(
-    uow: AbstractUnitOfWork, method: str, request_id: str, command: object
-) -> dict[str, str] | None:
-    if not request_id:
-        return None
-    stored = await uow.requests.find(method, request_id, _fingerprint(command))
-    if stored is None:
-        return None
-    record: dict[str, str] = json.loads(stored)
-    return record
-
-
-async def _record(
-    uow: AbstractUnitOfWork,
-    method: str,
-    request_id: str,
-    command: object,
-    record: Mapping[str, str],
-) -> None:
-    # The replay record holds ids only; the response is rebuilt from the stored invoice.
-    if request_id:
-        payload = json.dumps(record).encode()
-        await uow.requests.record(method, request_id, _fingerprint(command), payload)
 
 
 async def _replay_plan(uow: AbstractUnitOfWork, stored: dict[str, str]) -> PlanResult:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from ropo_platform.errors import FieldViolation, ValidationFailed
 from ropo_platform.money import Money
 
+from ropo_invoice.domain.delivery import ConsentChange, LetterConsent, LetterDelivery
+from ropo_invoice.domain.dispute import Attachment, Dispute, DisputeState
 from ropo_invoice.domain.identifiers import BusinessId
 from ropo_invoice.domain.model import Creditor, Invoice
+from ropo_invoice.domain.party import Language
 from ropo_invoice.domain.payment_time_policy import PaymentTimePolicy
 from ropo_invoice.domain.stage import Stage
 
@@ -292,3 +295,217 @@ class DocumentStore(abc.ABC):
         self, invoice_id: str, kind: DocumentKind, letter_id: str = ""
     ) -> StoredDocument | None:
         """The stored document of that kind (and letter), if any."""
+
+
+# ------------------------------------------------------- letters, consents and e-mail (H1)
+
+
+@dataclass(frozen=True, slots=True)
+class LetterEntry:
+    """A delivered letter as the message centre shows it (with its invoice's details)."""
+
+    delivery: LetterDelivery
+    invoice_number: str
+    creditor_name: str
+    #: The words of a customer-service message; empty for other letters.
+    body: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LetterFilter:
+    """Which deliveries a message-centre list wants; every set criterion must match."""
+
+    recipient_party: str = ""
+    invoice_id: str = ""
+    unread_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LetterCursor:
+    """Keyset position in the message-centre order (newest first)."""
+
+    created_at: datetime
+    invoice_id: str
+    letter_id: str
+
+
+class LetterDeliveries(abc.ABC):
+    """Deliveries of letters: channel and read state, per (invoice, letter)."""
+
+    @abc.abstractmethod
+    def add(self, entry: LetterEntry) -> None:
+        """Stage ``entry.delivery`` for insertion at commit (after its invoice); until
+        then ``get`` answers the entry as staged."""
+
+    async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
+        """Write staged deliveries (called by the unit of work before committing)."""
+
+    @abc.abstractmethod
+    async def get(self, invoice_id: str, letter_id: str) -> LetterEntry | None:
+        """The delivery of that letter, staged or stored."""
+
+    @abc.abstractmethod
+    async def list(
+        self, letter_filter: LetterFilter, after: LetterCursor | None, limit: int
+    ) -> Sequence[LetterEntry]:
+        """Up to ``limit`` deliveries matching the filter, newest first (created at,
+        invoice id, letter id, all descending), after ``after``."""
+
+    @abc.abstractmethod
+    async def mark_read(self, invoice_id: str, letter_id: str, read_at: datetime) -> None:
+        """Record the first opening (a letter already read keeps its time)."""
+
+
+class LetterConsents(abc.ABC):
+    """People's consents to electronic letters and every change of them."""
+
+    @abc.abstractmethod
+    async def get(self, party: str) -> LetterConsent | None:
+        """The person's consent; ``None`` when never given."""
+
+    @abc.abstractmethod
+    async def save(self, consent: LetterConsent, change: ConsentChange) -> None:
+        """Store (insert or replace) the consent and append its change."""
+
+    @abc.abstractmethod
+    async def changes(self, party: str) -> Sequence[ConsentChange]:
+        """Every change of the person's consent, oldest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    """An e-mail waiting in the outbox. ``body`` holds ``{portal_url}`` where the
+    MyRopo address goes: the dispatcher fills it in when sending."""
+
+    id: str
+    to_address: str = field(repr=False)
+    subject: str
+    body: str = field(repr=False)
+    created_at: datetime
+    #: Sending attempts so far (the one being made included, once claimed).
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EmailBacklog:
+    """E-mails still to be sent (abandoned ones not counted)."""
+
+    pending: int
+    oldest_created_at: datetime | None
+
+    def oldest_age(self, now: datetime) -> float:
+        """Seconds since the oldest pending e-mail was written (0 when none)."""
+        if self.oldest_created_at is None:
+            return 0.0
+        return max(0.0, (now - self.oldest_created_at).total_seconds())
+
+
+class EmailOutbox(abc.ABC):
+    """E-mails written with the change they tell of, sent later by the dispatcher."""
+
+    @abc.abstractmethod
+    def add(self, email: OutgoingEmail) -> None:
+        """Stage an e-mail for insertion at commit."""
+
+    async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
+        """Write staged e-mails (called by the unit of work before committing)."""
+
+    @abc.abstractmethod
+    async def claim(self, now: datetime, limit: int, lease: timedelta) -> Sequence[OutgoingEmail]:
+        """Up to ``limit`` unsent e-mails due at ``now``, oldest first, hidden from other
+        dispatchers for ``lease`` (a dispatcher that dies lets the lease run out)."""
+
+    @abc.abstractmethod
+    async def mark_sent(self, email_id: str, now: datetime) -> None:
+        """The e-mail was accepted by the mail server."""
+
+    @abc.abstractmethod
+    async def mark_failed(self, email_id: str, error: str, retry_at: datetime | None) -> None:
+        """Sending failed: try again at ``retry_at``, or never (``None``)."""
+
+    @abc.abstractmethod
+    async def backlog(self) -> EmailBacklog:
+        """What is still to be sent."""
+
+
+class NotificationKind(StrEnum):
+    """What a reminder e-mail before a date is about."""
+
+    DUE_DATE = "due_date"
+    INSTALMENT = "instalment"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationCandidate:
+    """An upcoming date a consenting person may be told about."""
+
+    invoice_id: str
+    kind: NotificationKind
+    due_date: date
+    language: Language
+    notification_email: str = field(repr=False)
+
+
+class SentNotifications(abc.ABC):
+    """E-mails about upcoming dates, each sent once per (invoice, kind, date)."""
+
+    @abc.abstractmethod
+    async def candidates(
+        self, first: date, last: date, limit: int
+    ) -> Sequence[NotificationCandidate]:
+        """Up to ``limit`` due dates (open invoices without an active plan) and unpaid
+        instalments of active plans between ``first`` and ``last``, not yet notified,
+        whose debtor consents to electronic letters; recorded ones drop out, so asking
+        again continues where the last batch ended."""
+
+    @abc.abstractmethod
+    async def record(self, candidate: NotificationCandidate, now: datetime) -> None:
+        """Note the notification (a second one of the same key fails at commit)."""
+
+
+# --------------------------------------------------------------------------- disputes (H2)
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeFilter:
+    """Which disputes a list wants: one invoice's (or all) in some states (or any)."""
+
+    invoice_id: str = ""
+    states: tuple[DisputeState, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeCursor:
+    """Keyset position in the list order (newest first: creation time, then id, descending)."""
+
+    created_at: datetime
+    dispute_id: str
+
+
+class DisputeRepository(abc.ABC):
+    """Disputes and their attached files (the bytes are read only one file at a time)."""
+
+    @abc.abstractmethod
+    def add(self, dispute: Dispute, attachments: Sequence[Attachment]) -> None:
+        """Stage a new dispute and its files (in order) for insertion at commit."""
+
+    @abc.abstractmethod
+    async def get(self, invoice_id: str, dispute_id: str) -> Dispute | None:
+        """The dispute of that invoice; changes to it are written at commit."""
+
+    @abc.abstractmethod
+    async def latest(self, invoice_ids: Sequence[str]) -> dict[str, Dispute]:
+        """The newest dispute of each invoice that has any (read-only)."""
+
+    @abc.abstractmethod
+    async def list(
+        self, dispute_filter: DisputeFilter, after: DisputeCursor | None, limit: int
+    ) -> Sequence[Dispute]:
+        """Up to ``limit`` matching disputes, newest first, after ``after`` (read-only)."""
+
+    @abc.abstractmethod
+    async def attachment(self, invoice_id: str, dispute_id: str, index: int) -> Attachment | None:
+        """The ``index``-th file (from 0) of the dispute, as uploaded."""
+
+    async def flush(self) -> None:  # noqa: B027 - optional hook, fakes need not stage
+        """Write staged changes (called by the unit of work before committing)."""

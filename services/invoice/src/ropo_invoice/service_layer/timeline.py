@@ -169,3 +169,22 @@ def _plan_cancelled(event: events.PaymentPlanCancelled) -> list[TimelineEntry]:
 @timeline_entries.register
 def _plan_completed(event: events.PaymentPlanCompleted) -> list[TimelineEntry]:
     return []  # the payment entry and, at the end, "paid" already tell the story
+
+
+@timeline_entries.register
+def _disputed(event: events.InvoiceDisputed) -> list[TimelineEntry]:
+    scope = "whole" if event.whole else "part"
+    return _entry(event, TimelineType.DISPUTED, event.amount, dispute=event.dispute_id, scope=scope)
+
+
+@timeline_entries.register
+def _dispute_resolved(event: events.DisputeResolved) -> list[TimelineEntry]:
+    # The entry links the customer-service letter that told the debtor the outcome.
+    return _entry(
+        event,
+        TimelineType.DISPUTE_RESOLVED,
+        event.credited,
+        event.letter_id,
+        dispute=event.dispute_id,
+        outcome=event.outcome.value,
+    )

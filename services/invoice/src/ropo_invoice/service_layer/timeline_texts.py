@@ -132,6 +132,32 @@ _ENDS: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
         ),
     }
 )
+# What was disputed (``details["scope"]``) and how it was decided (``details["outcome"]``).
+_DISPUTE_SCOPES: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "whole": (
+            "Koko lasku; perintä keskeytetty",
+            "Hela fakturan; indrivningen avbruten",
+            "The whole invoice; collection on hold",
+        ),
+        "part": (
+            "Osa laskusta; perintä keskeytetty",
+            "En del av fakturan; indrivningen avbruten",
+            "Part of the invoice; collection on hold",
+        ),
+    }
+)
+_DISPUTE_OUTCOMES: MappingProxyType[str, tuple[str, str, str]] = MappingProxyType(
+    {
+        "accepted": ("Hyväksytty", "Godkänt", "Accepted"),
+        "partially_accepted": ("Hyväksytty osittain", "Delvis godkänt", "Partly accepted"),
+        "rejected": (
+            "Hylätty; perintä jatkuu",
+            "Avslaget; indrivningen fortsätter",
+            "Rejected; collection continues",
+        ),
+    }
+)
 _INDEX = {Language.FI: 0, Language.SV: 1, Language.EN: 2}
 
 
@@ -175,6 +201,12 @@ def describe(entry: TimelineEntry, language: Language) -> tuple[str, str]:
         _PLAN_CANCELLED
     ):
         description = _PLAN_CANCELLED[details["cause"]][index]
+    elif entry.type is TimelineType.DISPUTED and details.get("scope") in _DISPUTE_SCOPES:
+        description = _DISPUTE_SCOPES[details["scope"]][index]
+    elif entry.type is TimelineType.DISPUTE_RESOLVED and (
+        details.get("outcome") in _DISPUTE_OUTCOMES
+    ):
+        description = _DISPUTE_OUTCOMES[details["outcome"]][index]
     elif "credit_note" in details:
         description = _CREDIT_NOTE[index].format(number=details["credit_note"])
     elif "due_date" in details:

@@ -28,9 +28,14 @@ from ropo_invoice.service_layer.integration_events import IntegrationEvent, to_i
 from ropo_invoice.service_layer.ports import (
     Conflict,
     CreditorRepository,
+    DisputeRepository,
     DocumentStore,
+    EmailOutbox,
     InvoiceRepository,
+    LetterConsents,
+    LetterDeliveries,
     RequestLog,
+    SentNotifications,
     Timeline,
     TimelineEntry,
 )
@@ -45,6 +50,11 @@ class AbstractUnitOfWork(abc.ABC):
     requests: RequestLog
     timeline: Timeline
     documents: DocumentStore
+    disputes: DisputeRepository
+    deliveries: LetterDeliveries
+    consents: LetterConsents
+    emails: EmailOutbox
+    notifications: SentNotifications
 
     async def __aenter__(self) -> Self:
         await self._begin()
@@ -103,6 +113,16 @@ class Repositories(Protocol):
     def timeline(self) -> Timeline: ...
     @property
     def documents(self) -> DocumentStore: ...
+    @property
+    def disputes(self) -> DisputeRepository: ...
+    @property
+    def deliveries(self) -> LetterDeliveries: ...
+    @property
+    def consents(self) -> LetterConsents: ...
+    @property
+    def emails(self) -> EmailOutbox: ...
+    @property
+    def notifications(self) -> SentNotifications: ...
 
 
 RepositoriesFactory = Callable[[AsyncSession], Repositories]
@@ -152,6 +172,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.invoices, self.creditors = repositories.invoices, repositories.creditors
         self.requests, self.timeline = repositories.requests, repositories.timeline
         self.documents = repositories.documents
+        self.disputes = repositories.disputes
+        self.deliveries, self.consents = repositories.deliveries, repositories.consents
+        self.emails, self.notifications = repositories.emails, repositories.notifications
 
     async def _commit(self) -> None:
         if self._read_only:
@@ -203,6 +226,9 @@ class JoinedUnitOfWork(AbstractUnitOfWork):
         self.invoices, self.creditors = repositories.invoices, repositories.creditors
         self.requests, self.timeline = repositories.requests, repositories.timeline
         self.documents = repositories.documents
+        self.disputes = repositories.disputes
+        self.deliveries, self.consents = repositories.deliveries, repositories.consents
+        self.emails, self.notifications = repositories.emails, repositories.notifications
 
     async def _commit(self) -> None:
         try:
@@ -225,6 +251,9 @@ async def _write_changes(
     await uow.creditors.flush()
     await uow.invoices.flush()
     await uow.documents.flush()
+    await uow.disputes.flush()
+    await uow.deliveries.flush()
+    await uow.emails.flush()
     entries: list[TimelineEntry] = []
     published: list[OutboxEvent] = []
     for event in uow.collect_new_events():
