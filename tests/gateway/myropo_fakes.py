@@ -54,6 +54,15 @@ from ropo_gateway.clients.chat import (
     SenderType,
     Started,
 )
+from ropo_gateway.clients.disputes import (
+    AttachmentInfo,
+    AttachmentUpload,
+    DisputeOrder,
+    DisputePage,
+    DisputeResult,
+    DisputeState,
+    DisputeView,
+)
 from ropo_gateway.clients.invoices import (
     ExtensionOrder,
     ExtensionResult,
@@ -62,6 +71,19 @@ from ropo_gateway.clients.invoices import (
     InvoicePage,
     PlanOrder,
     PlanResult,
+)
+from ropo_gateway.clients.letters import (
+    BalanceCertificate,
+    ConsentChange,
+    LetterChannel,
+    LetterConsentChangeView,
+    LetterConsentView,
+    LetterPage,
+    LetterQuery,
+    LetterType,
+    LetterView,
+    letter_consent_name,
+    letter_name,
 )
 from ropo_gateway.clients.payment_time import (
     ExtensionOption,
@@ -101,9 +123,12 @@ from ropo_gateway.myropo.chat_routes import get_chat_source
 from ropo_gateway.myropo.deps import (
     get_access_source,
     get_authorization_source,
+    get_dispute_source,
     get_invoice_source,
+    get_letter_source,
     get_payment_source,
     get_payment_time_source,
+    get_refund_letter_source,
     get_refund_source,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
@@ -890,6 +915,8 @@ class Harness:
     payments: FakePayments = field(default_factory=FakePayments)
     refunds: FakeRefunds = field(default_factory=lambda: FakeRefunds())
     chat: FakeChat = field(default_factory=lambda: FakeChat())
+    letters: FakeLetters = field(default_factory=lambda: FakeLetters())
+    disputes: FakeDisputes = field(default_factory=lambda: FakeDisputes(FakeInvoices()))
 
     async def login(self, identity: Identity) -> httpx.AsyncClient:
         """Another browser, logged in as ``identity`` (close it with ``aclose``)."""
@@ -943,6 +970,10 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
     app.dependency_overrides[get_access_source] = lambda: access
     app.dependency_overrides[get_authorization_source] = lambda: access
     app.dependency_overrides[get_refund_source] = lambda: refunds
+    letters, disputes = FakeLetters(clock), FakeDisputes(invoices, clock)
+    app.dependency_overrides[get_letter_source] = lambda: letters
+    app.dependency_overrides[get_refund_letter_source] = lambda: refunds
+    app.dependency_overrides[get_dispute_source] = lambda: disputes
     async with app.router.lifespan_context(app):
         runtime: Runtime = app.state.runtime
         token, _ = await runtime.sessions.open_session(MAIJA, None)
@@ -951,7 +982,19 @@ async def running_gateway(tmp_path: Path, **settings: Any) -> AsyncIterator[Harn
             base_url="http://localhost",
             cookies={"ropo_session": token},
         ) as client:
-            yield Harness(client, runtime, invoices, access, clock, token, payments, refunds, chat)
+            yield Harness(
+                client,
+                runtime,
+                invoices,
+                access,
+                clock,
+                token,
+                payments,
+                refunds,
+                chat,
+                letters=letters,
+                disputes=disputes,
+            )
 
 
 def names(items: Sequence[dict[str, Any]]) -> list[str]:
@@ -1831,3 +1874,315 @@ class FakeChat:
             key=lambda view: view.update_time or datetime.min.replace(tzinfo=UTC), reverse=True
         )
         return ConversationPage(tuple(found[:page_size]), "")
+
+
+# ------------------------------------------------------- letters, consent, disputes (H4)
+
+LETTER_TITLES: dict[LetterType, dict[str, str]] = {
+    LetterType.INVOICE: {"fi": "Lasku", "sv": "Faktura", "en": "Invoice"},
+    LetterType.REMINDER: {"fi": "Maksumuistutus", "sv": "Betalningspåminnelse", "en": "Reminder"},
+    LetterType.PAYMENT_DEMAND: {"fi": "Maksuvaatimus", "sv": "Betalningskrav", "en": "Demand"},
+    LetterType.PAYMENT_MONITORING_LETTER: {
+        "fi": "Maksuvalvontakirje",
+        "sv": "Brev om betalningsövervakning",
+        "en": "Payment-monitoring letter",
+    },
+    LetterType.CUSTOMER_SERVICE_MESSAGE: {
+        "fi": "Asiakaspalvelun viesti",
+        "sv": "Meddelande från kundtjänst",
+        "en": "Message from customer service",
+    },
+    LetterType.REFUND_LETTER: {"fi": "Palautuskirje", "sv": "Återbetalningsbrev", "en": "Refund"},
+}
+LETTER_PDF = b"%PDF-1.7\n% fake letter\n%%EOF\n"
+CERTIFICATE_PDF = b"%PDF-1.7\n% fake balance certificate\n%%EOF\n"
+
+
+def make_letter(
+    invoice_id: str,
+    letter_id: str,
+    *,
+    recipient: str,
+    type: LetterType = LetterType.REMINDER,
+    channel: LetterChannel = LetterChannel.PAPER,
+    created: datetime = datetime(2025, 2, 20, 9, 0, tzinfo=UTC),
+    read: bool = False,
+    body: str = "",
+    refund_case: str = "",
+    invoice_number: str = "20240017",
+    creditor: str = "Testi-yritys Oy",
+) -> LetterView:
+    """A letter of the message centre as the invoice service lists it (Finnish title)."""
+    return LetterView(
+        name=letter_name(invoice_id, letter_id),
+        type=type,
+        title=LETTER_TITLES.get(type, {}).get("fi", type.value),
+        recipient_party=recipient,
+        channel=channel,
+        read=read,
+        create_time=created,
+        read_time=created + timedelta(days=1) if read else None,
+        refund_case=refund_case,
+        invoice_number=invoice_number,
+        creditor_display_name=creditor,
+        due_date=date(2025, 3, 20) if type is LetterType.REMINDER else None,
+        body=body,
+    )
+
+
+def invalid_argument(service_field: str, description: str = "is not valid") -> UpstreamError:
+    """INVALID_ARGUMENT with one field violation, as the invoice service answers."""
+    return upstream(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        description,
+        error_info=ErrorInfo("INVALID_ARGUMENT", "invoice.ropo"),
+        field_violations=(FieldViolation(service_field, description),),
+    )
+
+
+@dataclass
+class FakeLetters:
+    """The invoice service's message centre, consent and balance certificate."""
+
+    clock: Any = None
+    letters: dict[str, LetterView] = field(default_factory=dict)
+    documents: dict[str, InvoiceDocument] = field(default_factory=dict)
+    consents: dict[str, LetterConsentView] = field(default_factory=dict)
+    list_calls: list[LetterQuery] = field(default_factory=list)
+    read_calls: list[tuple[str, str, str]] = field(default_factory=list)
+    document_calls: list[tuple[str, str, str]] = field(default_factory=list)
+    consent_changes: list[ConsentChange] = field(default_factory=list)
+    certificate_calls: list[tuple[str, str]] = field(default_factory=list)
+    certificate: BalanceCertificate = field(
+        default_factory=lambda: BalanceCertificate(
+            "application/pdf", CERTIFICATE_PDF, "saldotodistus-2025-03-01.pdf"
+        )
+    )
+    fail_with: UpstreamError | None = None
+    _done: dict[str, object] = field(default_factory=dict)
+
+    def add(self, letter: LetterView) -> LetterView:
+        self.letters[letter.name] = letter
+        return letter
+
+    def _check(self) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def _now(self) -> datetime:
+        now: datetime = self.clock() if self.clock is not None else datetime.now(UTC)
+        return now
+
+    async def list_letters(self, query: LetterQuery, language_code: str) -> LetterPage:
+        self._check()
+        self.list_calls.append(query)
+        if not query.recipient_party and not query.invoice:
+            raise invalid_argument("recipient_party", "recipient_party or invoice is required")
+        found = [
+            letter
+            for letter in self.letters.values()
+            if (not query.recipient_party or letter.recipient_party == query.recipient_party)
+            and (not query.invoice or letter.invoice == query.invoice)
+            and (not query.unread_only or not letter.read)
+        ]
+        found.sort(key=lambda item: (item.create_time or datetime.min, item.name), reverse=True)
+        offset = 0
+        if query.page_token:
+            if not query.page_token.startswith("o"):
+                raise invalid_argument("page_token", "was not issued for this request")
+            offset = int(query.page_token[1:])
+        size = query.page_size or 50
+        page = found[offset : offset + size]
+        language = language_code or "fi"
+        localised = [
+            replace(item, title=LETTER_TITLES.get(item.type, {}).get(language, item.title))
+            for item in page
+        ]
+        more = offset + size < len(found)
+        return LetterPage(localised, f"o{offset + size}" if more else "")
+
+    async def mark_letter_read(self, request_id: str, name: str, actor: str) -> LetterView:
+        self._check()
+        self.read_calls.append((request_id, name, actor))
+        done = self._done.get(request_id)
+        if isinstance(done, LetterView):
+            return done
+        letter = self.letters.get(name)
+        if letter is None or letter.recipient_party != actor:
+            raise upstream(grpc.StatusCode.NOT_FOUND, "letter not found")
+        if not letter.read:
+            letter = replace(letter, read=True, read_time=self._now())
+            self.letters[name] = letter
+        self._done[request_id] = letter
+        return letter
+
+    async def get_letter_document(
+        self, invoice: str, letter: str, language_code: str = ""
+    ) -> InvoiceDocument:
+        self._check()
+        self.document_calls.append((invoice, letter, language_code))
+        if letter not in self.letters or not letter.startswith(f"{invoice}/letters/"):
+            raise upstream(grpc.StatusCode.NOT_FOUND, "letter not found")
+        return self.documents.get(
+            letter, InvoiceDocument("application/pdf", LETTER_PDF, "muistutus.pdf", False)
+        )
+
+    async def get_letter_consent(self, person: str) -> LetterConsentView:
+        self._check()
+        return self.consents.get(
+            person,
+            LetterConsentView(letter_consent_name(person), False, "", (), None),
+        )
+
+    async def update_letter_consent(self, change: ConsentChange) -> LetterConsentView:
+        self._check()
+        self.consent_changes.append(change)
+        done = self._done.get(change.request_id)
+        if isinstance(done, LetterConsentView):
+            return done
+        # The service's own rule refuses what the gateway lets through here.
+        if change.electronic and change.notification_email.endswith("@refused.fi"):
+            raise invalid_argument("notification_email", "is not a deliverable address")
+        previous = await self.get_letter_consent(change.person)
+        now = self._now()
+        updated = LetterConsentView(
+            name=letter_consent_name(change.person),
+            electronic=change.electronic,
+            notification_email=change.notification_email if change.electronic else "",
+            changes=(
+                *previous.changes,
+                LetterConsentChangeView(change.electronic, change.channel, change.actor, now),
+            ),
+            update_time=now,
+        )
+        self.consents[change.person] = updated
+        self._done[change.request_id] = updated
+        return updated
+
+    async def get_balance_certificate(
+        self, debtor_party: str, language_code: str
+    ) -> BalanceCertificate:
+        self._check()
+        self.certificate_calls.append((debtor_party, language_code))
+        return self.certificate
+
+
+#: An attachment whose bytes look right but do not parse: the service's inspector refuses it.
+MALFORMED_MARKER = b"NOT-REALLY-A-PDF"
+
+
+@dataclass
+class FakeDisputes:
+    """The invoice service's disputes: one open dispute per invoice, the inspector's refusal
+    of a file that does not parse (``MALFORMED_MARKER``), idempotent by request id."""
+
+    invoices: FakeInvoices
+    clock: Any = None
+    disputes: dict[str, list[DisputeView]] = field(default_factory=dict)
+    orders: list[DisputeOrder] = field(default_factory=list)
+    list_calls: list[str] = field(default_factory=list)
+    fail_with: UpstreamError | None = None
+    list_fail_with: UpstreamError | None = None
+    _done: dict[str, DisputeResult] = field(default_factory=dict)
+
+    def add(self, dispute: DisputeView) -> DisputeView:
+        self.disputes.setdefault(dispute.invoice, []).insert(0, dispute)
+        return dispute
+
+    async def dispute_invoice(self, order: DisputeOrder) -> DisputeResult:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.orders.append(order)
+        if order.request_id in self._done:
+            return self._done[order.request_id]
+        invoice = self.invoices.invoices.get(order.invoice)
+        if invoice is None:
+            raise upstream(grpc.StatusCode.NOT_FOUND, "invoice not found")
+        violations = tuple(
+            FieldViolation(f"attachments[{index}].content", "could not be opened")
+            for index, item in enumerate(order.attachments)
+            if isinstance(item, AttachmentUpload) and MALFORMED_MARKER in item.content
+        )
+        if violations:
+            raise upstream(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "attachment refused",
+                error_info=ErrorInfo("INVALID_ARGUMENT", "invoice.ropo"),
+                field_violations=violations,
+            )
+        if any(item.open for item in self.disputes.get(order.invoice, [])):
+            raise payment_time_error("DISPUTE_ALREADY_OPEN")
+        if not _is_open(invoice):
+            raise payment_time_error("INVOICE_NOT_OPEN")
+        now = self.clock() if self.clock is not None else datetime.now(UTC)
+        invoice_id = order.invoice.removeprefix("invoices/")
+        uploads = [item for item in order.attachments if isinstance(item, AttachmentUpload)]
+        view = DisputeView(
+            name=f"{order.invoice}/disputes/d{len(self.orders)}",
+            invoice_id=invoice_id,
+            dispute_id=f"d{len(self.orders)}",
+            state=DisputeState.OPEN,
+            disputed_amount=order.disputed_amount,
+            reason=order.reason,
+            attachments=tuple(
+                AttachmentInfo(item.filename, item.media_type, len(item.content))
+                for item in uploads
+            ),
+            disputer=order.actor,
+            resolution_message="",
+            credited_amount=None,
+            resolver="",
+            create_time=now,
+            resolve_time=None,
+        )
+        self.add(view)
+        invoice.state = State.STATE_DISPUTED
+        result = DisputeResult(view, invoice)
+        self._done[order.request_id] = result
+        return result
+
+    async def list_disputes(
+        self,
+        *,
+        invoice: str = "",
+        states: Sequence[DisputeState] = (),
+        page_size: int = 50,
+        page_token: str = "",
+    ) -> DisputePage:
+        if self.list_fail_with is not None:
+            raise self.list_fail_with
+        self.list_calls.append(invoice)
+        found = [
+            item
+            for name, items in self.disputes.items()
+            if not invoice or name == invoice
+            for item in items
+            if not states or item.state in states
+        ]
+        return DisputePage(tuple(found[:page_size]), "")
+
+
+def resolved_dispute(
+    invoice_id: str,
+    state: DisputeState,
+    message: str,
+    *,
+    credited: str | None = None,
+    disputed: str | None = None,
+) -> DisputeView:
+    """A dispute an agent has resolved."""
+    return DisputeView(
+        name=f"invoices/{invoice_id}/disputes/r1",
+        invoice_id=invoice_id,
+        dispute_id="r1",
+        state=state,
+        disputed_amount=Money(disputed, "EUR") if disputed else None,
+        reason="Tuote palautettu",
+        attachments=(),
+        disputer="persons/" + "a" * 64,
+        resolution_message=message,
+        credited_amount=Money(credited, "EUR") if credited else None,
+        resolver="staffUsers/agent",
+        create_time=datetime(2025, 2, 10, 9, 0, tzinfo=UTC),
+        resolve_time=datetime(2025, 2, 14, 9, 0, tzinfo=UTC),
+    )

@@ -53,13 +53,16 @@ from ropo_gateway.ropo_one.chat import (
 )
 from ropo_gateway.ropo_one.deps import (
     get_authorizations,
+    get_case_letters,
     get_cases,
     get_creditors,
+    get_disputes,
     get_payment_plans,
     get_payments,
     get_refunds,
 )
 from ropo_gateway.runtime import DEFAULT_MIGRATIONS_DIR, Runtime
+from ropo_one_dispute_fakes import FakeDisputes, FakeLetters
 from ropo_platform.db import upgrade_to_head_async
 from ropo_platform.logging import configure_logging
 from ropo_platform.money import Money
@@ -509,6 +512,8 @@ class Console:
     payments: FakePayments = field(default_factory=FakePayments)
     refunds: FakeRefunds = field(default_factory=FakeRefunds)
     chat: FakeChat = field(default_factory=FakeChat)
+    letters: FakeLetters = field(default_factory=FakeLetters)
+    disputes: FakeDisputes = field(default_factory=lambda: FakeDisputes(FakeCases(), FakeLetters()))
 
     async def login_staff(self, user_id: str) -> httpx.Response:
         """Log a sandbox staff user in through the real code flow; the callback's response."""
@@ -578,6 +583,10 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
     payments = FakePayments()
     refunds = FakeRefunds()
     chat = FakeChat()
+    letters = FakeLetters()
+    disputes = FakeDisputes(cases, letters)
+    app.dependency_overrides[get_disputes] = lambda: disputes
+    app.dependency_overrides[get_case_letters] = lambda: letters
     app.dependency_overrides[get_chat_desk] = lambda: chat
     app.dependency_overrides[get_customer_invoice_access] = lambda: authz
     app.dependency_overrides[get_invoices_by_name] = lambda: cases
@@ -603,6 +612,8 @@ async def console(tmp_path: Path, **settings_overrides: Any) -> AsyncIterator[Co
                 payments,
                 refunds,
                 chat,
+                letters,
+                disputes,
             )
 
 

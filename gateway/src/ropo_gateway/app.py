@@ -6,6 +6,11 @@ Router layout (prefixes are part of the contract with the ingress):
 - ``/laskut/{id}``, ``/laskut/{id}/lasku.pdf``, ``/hae-lasku`` — MyRopo pages
 - ``/tilinumero``, ``/tilinumero/{id}/{tili,vahvista,valmis}`` — *Ilmoita tilinumero*
   (``myropo.refund_routes``)
+- ``/viestit``, ``/viestit/{invoice_id}/{letter_id}[.pdf]``, ``/asetukset/sahkoiset-kirjeet``,
+  ``/saldotodistus[.pdf]``, ``/laskut/{id}/maksuvalvontakirje.pdf`` — *Viestikeskus*, the
+  consent to electronic letters, the balance certificate (``myropo.messages_routes``)
+- ``/laskut/{id}/reklamaatio`` — *Tee reklamaatio* (``myropo.dispute_routes``; the only
+  page with a larger body cap, for its files)
 - ``/chat``, ``/chat/{id}``, ``/chat/{id}/events`` (Server-Sent Events), ``/chat/{id}/sulje``
   — *Avaa Chat* (``myropo.chat_routes``)
 - ``/laskut/{id}/maksa`` (POST), ``/laskut/maksa`` — *Maksa* through the PSP
@@ -29,7 +34,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from ropo_platform.logging import get_logger
@@ -44,6 +49,12 @@ from ropo_gateway.config import GatewaySettings
 from ropo_gateway.errors import ApiError, UpstreamError, error_body
 from ropo_gateway.myropo.api import api as myropo_api
 from ropo_gateway.myropo.chat_routes import router as chat_router
+from ropo_gateway.myropo.dispute_api import api as dispute_api
+from ropo_gateway.myropo.dispute_routes import UPLOAD_BODY_LIMITS, render_too_large_page
+from ropo_gateway.myropo.dispute_routes import router as dispute_router
+from ropo_gateway.myropo.messages_api import api as messages_api
+from ropo_gateway.myropo.messages_routes import router as messages_router
+from ropo_gateway.myropo.messages_routes import unread_letters_badge
 from ropo_gateway.myropo.payment_routes import router as payment_router
 from ropo_gateway.myropo.payment_time_api import api as payment_time_api
 from ropo_gateway.myropo.payment_time_routes import router as payment_time_router
@@ -199,6 +210,8 @@ def create_app(
         # and state on /auth/callback) and exception messages with request values, and it
         # starts its own root span beside ours. GatewayMiddleware traces every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # The header's *Viestikeskus (n)* on every MyRopo page (a no-op for other requests).
+        dependencies=[Depends(unread_letters_badge)],
     )
     _install_error_handlers(app)
     app.include_router(ops.router)
@@ -209,9 +222,13 @@ def create_app(
     app.include_router(payment_time_router)
     app.include_router(refund_router)
     app.include_router(chat_router)
+    app.include_router(messages_router)
+    app.include_router(dispute_router)
     app.include_router(myropo_api)
     app.include_router(payment_time_api)
     app.include_router(refund_api)
+    app.include_router(messages_api)
+    app.include_router(dispute_api)
     app.include_router(ropo_one.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(
@@ -222,5 +239,7 @@ def create_app(
             hsts=settings.public_url.startswith("https://"),
         ),
         max_body_bytes=MAX_BODY_BYTES,
+        body_limits=UPLOAD_BODY_LIMITS,
+        too_large_page=render_too_large_page,
     )
     return app

@@ -16,6 +16,7 @@ from typing import Final
 from ropo_platform.money import Money
 
 from ropo_gateway.chat_texts import CHAT_TEXTS
+from ropo_gateway.letter_texts import LETTER_TEXTS
 from ropo_gateway.refund_texts import REFUND_TEXTS
 
 DEFAULT_LANGUAGE: Final = "fi"
@@ -1022,9 +1023,9 @@ _EN: Final[dict[str, str]] = {
 }
 
 CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {
-    "fi": {**_FI, **REFUND_TEXTS["fi"], **CHAT_TEXTS["fi"]},
-    "sv": {**_SV, **REFUND_TEXTS["sv"], **CHAT_TEXTS["sv"]},
-    "en": {**_EN, **REFUND_TEXTS["en"], **CHAT_TEXTS["en"]},
+    "fi": {**_FI, **REFUND_TEXTS["fi"], **CHAT_TEXTS["fi"], **LETTER_TEXTS["fi"]},
+    "sv": {**_SV, **REFUND_TEXTS["sv"], **CHAT_TEXTS["sv"], **LETTER_TEXTS["sv"]},
+    "en": {**_EN, **REFUND_TEXTS["en"], **CHAT_TEXTS["en"], **LETTER_TEXTS["en"]},
 }
 
 

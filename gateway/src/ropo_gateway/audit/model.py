@@ -54,6 +54,18 @@ class Purpose(StrEnum):
     #: A staff user claimed, answered, transferred or closed a conversation (also when the
     #: chat service refused it).
     CHAT_ADMIN = "chat_admin"
+    #: A staff user read a dispute, one of its files or the dispute queue.
+    DISPUTE_VIEW = "dispute_view"
+    #: A staff user resolved a dispute (also when the invoice service refused it).
+    DISPUTE_ADMIN = "dispute_admin"
+    #: A staff user moved a case to payment monitoring (also when refused).
+    PAYMENT_MONITORING_ADMIN = "payment_monitoring_admin"
+    #: A person gave or withdrew their consent to electronic letters (never the address).
+    LETTER_CONSENT = "letter_consent"
+    #: A person downloaded their balance certificate (saldotodistus).
+    BALANCE_CERTIFICATE = "balance_certificate"
+    #: A person disputed an invoice (reklamaatio), their own or one they handle for its debtor.
+    DISPUTE_SUBMIT = "dispute_submit"
 
 
 class Outcome(StrEnum):

@@ -2,7 +2,8 @@
 
 The service clients are reached through ``get_invoice_source``,
 ``get_access_source``, ``get_authorization_source``, ``get_payment_source``,
-``get_payment_time_source`` and ``get_refund_source`` only, so
+``get_payment_time_source``, ``get_refund_source``, ``get_letter_source``,
+``get_refund_letter_source`` and ``get_dispute_source`` only, so
 tests swap them for fakes with ``app.dependency_overrides`` while sessions, the audit log
 and the rate limit stay real.
 """
@@ -16,14 +17,27 @@ from fastapi import Depends, Request
 
 from ropo_gateway.audit.model import Channel
 from ropo_gateway.auth.model import Identity, Session
+from ropo_gateway.clients.disputes import DisputeClient
+from ropo_gateway.clients.letters import LetterClient
 from ropo_gateway.errors import not_logged_in
 from ropo_gateway.myropo.access import InvoiceAccessPolicy
 from ropo_gateway.myropo.authorizations import InvoiceAuthorizations
+from ropo_gateway.myropo.balance_certificate import BalanceCertificates
+from ropo_gateway.myropo.disputes import DisputeDesk
 from ropo_gateway.myropo.invoice_page import InvoiceReader
+from ropo_gateway.myropo.letter_consent import LetterConsents
 from ropo_gateway.myropo.lookup import InvoiceLookup
+from ropo_gateway.myropo.messages import MessageCentre
 from ropo_gateway.myropo.payment_time import PaymentTime, PaymentTimeSource
 from ropo_gateway.myropo.payments import OnlinePayments, PaymentSource
-from ropo_gateway.myropo.ports import AccessSource, AuthorizationSource, InvoiceSource
+from ropo_gateway.myropo.ports import (
+    AccessSource,
+    AuthorizationSource,
+    DisputeSource,
+    InvoiceSource,
+    LetterSource,
+    RefundLetterSource,
+)
 from ropo_gateway.myropo.refunds import RefundSource, RefundWizard
 from ropo_gateway.web.deps import RuntimeDep, SessionDep, session_token
 from ropo_gateway.web.pages import translator_for
@@ -61,7 +75,25 @@ def get_refund_source(runtime: RuntimeDep) -> RefundSource:
     return runtime.refunds
 
 
+def get_letter_source(runtime: RuntimeDep) -> LetterSource:
+    """The invoice service's letter calls (*Viestikeskus*, consent, balance certificate)."""
+    return LetterClient(runtime.channels["invoice"], runtime.settings.rpc_timeout_seconds)
+
+
+def get_refund_letter_source(runtime: RuntimeDep) -> RefundLetterSource:
+    """The refund service client (the refund letters of *Viestikeskus*)."""
+    return runtime.refunds
+
+
+def get_dispute_source(runtime: RuntimeDep) -> DisputeSource:
+    """The invoice service's dispute calls (*Reklamaatio*)."""
+    return DisputeClient(runtime.channels["invoice"], runtime.settings.rpc_timeout_seconds)
+
+
 InvoiceSourceDep = Annotated[InvoiceSource, Depends(get_invoice_source)]
+LetterSourceDep = Annotated[LetterSource, Depends(get_letter_source)]
+RefundLetterSourceDep = Annotated[RefundLetterSource, Depends(get_refund_letter_source)]
+DisputeSourceDep = Annotated[DisputeSource, Depends(get_dispute_source)]
 PaymentTimeSourceDep = Annotated[PaymentTimeSource, Depends(get_payment_time_source)]
 PaymentSourceDep = Annotated[PaymentSource, Depends(get_payment_source)]
 AccessSourceDep = Annotated[AccessSource, Depends(get_access_source)]
@@ -119,8 +151,49 @@ def get_access_policy(
 AccessPolicyDep = Annotated[InvoiceAccessPolicy, Depends(get_access_policy)]
 
 
-def get_invoice_reader(policy: AccessPolicyDep, invoices: InvoiceSourceDep) -> InvoiceReader:
-    return InvoiceReader(policy, invoices)
+def get_dispute_desk(
+    runtime: RuntimeDep, request: Request, policy: AccessPolicyDep, disputes: DisputeSourceDep
+) -> DisputeDesk:
+    return DisputeDesk(policy, disputes, runtime.audit, get_channel(request))
+
+
+DisputeDeskDep = Annotated[DisputeDesk, Depends(get_dispute_desk)]
+
+
+def get_message_centre(
+    policy: AccessPolicyDep, letters: LetterSourceDep, refunds: RefundLetterSourceDep
+) -> MessageCentre:
+    return MessageCentre(letters, refunds, policy)
+
+
+MessageCentreDep = Annotated[MessageCentre, Depends(get_message_centre)]
+
+
+def get_letter_consents(
+    runtime: RuntimeDep, request: Request, letters: LetterSourceDep
+) -> LetterConsents:
+    return LetterConsents(letters, runtime.audit, get_channel(request))
+
+
+LetterConsentsDep = Annotated[LetterConsents, Depends(get_letter_consents)]
+
+
+def get_balance_certificates(
+    runtime: RuntimeDep, request: Request, letters: LetterSourceDep
+) -> BalanceCertificates:
+    return BalanceCertificates(letters, runtime.audit, get_channel(request))
+
+
+BalanceCertificatesDep = Annotated[BalanceCertificates, Depends(get_balance_certificates)]
+
+
+def get_invoice_reader(
+    policy: AccessPolicyDep,
+    invoices: InvoiceSourceDep,
+    disputes: DisputeDeskDep,
+    messages: MessageCentreDep,
+) -> InvoiceReader:
+    return InvoiceReader(policy, invoices, disputes=disputes, messages=messages)
 
 
 InvoiceReaderDep = Annotated[InvoiceReader, Depends(get_invoice_reader)]

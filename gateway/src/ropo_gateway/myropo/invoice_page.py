@@ -5,6 +5,10 @@ PAY for *Maksa*); an invoice the person may not see, a malformed id and an invoi
 that does not exist all end in the same ``invoice_not_found()`` (404, one body, one
 audit record), so the answer never tells whether someone else's invoice exists. A
 delegate's allowed read is recorded with the debtor as data subject.
+
+The invoice page also shows, to whoever may handle the invoice (``MANAGE_PAYMENT_TIME``),
+its disputes with *Tee reklamaatio* (``myropo.disputes``) and the latest payment-monitoring
+letter (``myropo.messages``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import grpc
 from ropo.invoice.v1 import invoice_pb2
@@ -36,6 +40,11 @@ PDF_MEDIA_TYPE: Final = "application/pdf"
 DEFAULT_FILENAME: Final = "lasku.pdf"
 _UNSAFE_FILENAME_CHARS: Final = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_FILENAME_LENGTH: Final = 100
+
+if TYPE_CHECKING:
+    from ropo_gateway.clients.letters import LetterView
+    from ropo_gateway.myropo.disputes import DisputeDesk, DisputeSection
+    from ropo_gateway.myropo.messages import MessageCentre
 
 _log = get_logger("ropo_gateway.invoice_page")
 
@@ -70,14 +79,27 @@ class InvoicePageData:
     access: InvoiceAccess
     detail: InvoiceDetail
     timeline: list[TimelineEntry] | None
+    #: *Reklamaatio* and the latest payment-monitoring letter, for those who may handle the
+    #: invoice (``None``/nothing for anyone else).
+    dispute: DisputeSection | None = None
+    monitoring_letter: LetterView | None = None
 
 
 class InvoiceReader:
     """Reads one invoice on behalf of a person, after checking they may."""
 
-    def __init__(self, policy: InvoiceAccessPolicy, invoices: InvoiceSource) -> None:
+    def __init__(
+        self,
+        policy: InvoiceAccessPolicy,
+        invoices: InvoiceSource,
+        *,
+        disputes: DisputeDesk | None = None,
+        messages: MessageCentre | None = None,
+    ) -> None:
         self._policy = policy
         self._invoices = invoices
+        self._disputes = disputes
+        self._messages = messages
 
     @property
     def policy(self) -> InvoiceAccessPolicy:
@@ -140,14 +162,36 @@ class InvoiceReader:
         if isinstance(detail, BaseException):
             raise detail
         await self._policy.record_read(access, detail.debtor_party)
+        dispute, letter = await self._handling(access, detail, language)
         if isinstance(timeline, UpstreamError):
             _log.warning(
                 "timeline_unavailable", invoice=access.invoice, code=timeline.rpc_error.code.name
             )
-            return InvoicePageData(access, detail, None)
+            return InvoicePageData(access, detail, None, dispute, letter)
         if isinstance(timeline, BaseException):
             raise timeline
-        return InvoicePageData(access, detail, timeline)
+        return InvoicePageData(access, detail, timeline, dispute, letter)
+
+    async def _handling(
+        self, access: InvoiceAccess, detail: InvoiceDetail, language: str
+    ) -> tuple[DisputeSection | None, LetterView | None]:
+        """The disputes and the latest payment-monitoring letter, for whoever may handle the
+        invoice; both leave the page usable when their service fails."""
+        if self._disputes is None and self._messages is None:
+            return None, None
+        if not await self._policy.permits(access, Action.MANAGE_PAYMENT_TIME):
+            return None, None
+        dispute = (
+            await self._disputes.overview(access, detail.row)
+            if self._disputes is not None
+            else None
+        )
+        letter = (
+            await self._messages.latest_payment_monitoring_letter(access.invoice, language)
+            if self._messages is not None
+            else None
+        )
+        return dispute, letter
 
     async def payment(self, subject: str, invoice_id: str, language: str) -> PaymentInstructions:
         """*Maksa*: the transfer details, for a person who may pay the invoice."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,7 +15,17 @@ from ropo_gateway.clients.authorization import (
     GranteeDetails,
     InvoiceAccess,
 )
+from ropo_gateway.clients.disputes import DisputeOrder, DisputePage, DisputeResult, DisputeState
 from ropo_gateway.clients.invoices import InvoiceDocument, InvoiceListQuery, InvoicePage
+from ropo_gateway.clients.letters import (
+    BalanceCertificate,
+    ConsentChange,
+    LetterConsentView,
+    LetterPage,
+    LetterQuery,
+    LetterView,
+)
+from ropo_gateway.clients.refunds import RefundLetter
 
 
 class AccessSource(Protocol):
@@ -79,3 +89,45 @@ class InvoiceSource(Protocol):
     async def lookup_by_myropo_id(
         self, myropo_id: str, language_code: str
     ) -> invoice_pb2.Invoice: ...
+
+
+class LetterSource(Protocol):
+    """*Viestikeskus*, the consent to electronic letters and the balance certificate
+    (``LetterClient``)."""
+
+    async def list_letters(self, query: LetterQuery, language_code: str) -> LetterPage: ...
+
+    async def mark_letter_read(self, request_id: str, name: str, actor: str) -> LetterView: ...
+
+    async def get_letter_document(
+        self, invoice: str, letter: str, language_code: str = ""
+    ) -> InvoiceDocument: ...
+
+    async def get_letter_consent(self, person: str) -> LetterConsentView: ...
+
+    async def update_letter_consent(self, change: ConsentChange) -> LetterConsentView: ...
+
+    async def get_balance_certificate(
+        self, debtor_party: str, language_code: str
+    ) -> BalanceCertificate: ...
+
+
+class RefundLetterSource(Protocol):
+    """The refund letters shown in *Viestikeskus* (``RefundClient``)."""
+
+    async def get_refund_letter(self, refund_case: str, language_code: str) -> RefundLetter: ...
+
+
+class DisputeSource(Protocol):
+    """*Reklamaatio* (``DisputeClient``)."""
+
+    async def dispute_invoice(self, order: DisputeOrder) -> DisputeResult: ...
+
+    async def list_disputes(
+        self,
+        *,
+        invoice: str = "",
+        states: Sequence[DisputeState] = (),
+        page_size: int = ...,
+        page_token: str = "",
+    ) -> DisputePage: ...

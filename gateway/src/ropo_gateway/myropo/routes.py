@@ -282,6 +282,8 @@ def _invoice_response(
         extension_form=ExtensionForm.of(payment_time),
         refund_notices=refund_notices,
         refund_start_url=start_url,
+        dispute=data.dispute,
+        monitoring_letter=data.monitoring_letter,
     )
     if pending is not None:
         clear_notice(response, runtime.settings)

@@ -2,8 +2,8 @@
 (``/ropo-one``), the case page (``/ropo-one/tapaukset/{id}``) with the case's
 authorizations (``authorizations.py``, ``admin.py``), the refunds (``/ropo-one/palautukset``,
 ``refunds.py``), payout batches (``/ropo-one/maksuaineistot``, ``payouts.py``), the chat
-queue and conversations (``/ropo-one/chat``, ``chat.py``) and the JSON API
-(``/api/ropo-one/v1``).
+queue and conversations (``/ropo-one/chat``, ``chat.py``), the disputes
+(``/ropo-one/reklamaatiot``, ``disputes.py``) and the JSON API (``/api/ropo-one/v1``).
 
 Staff sessions are a kind of their own (``auth/staff_sessions.py``); every route that
 names a case asks the authorization service first (``access.py``); every read of a
@@ -13,7 +13,16 @@ audit log (``audit.py``).
 
 from fastapi import APIRouter
 
-from ropo_gateway.ropo_one import api, chat, login, pages, payouts, refunds
+from ropo_gateway.ropo_one import (
+    api,
+    chat,
+    dispute_api,
+    disputes,
+    login,
+    pages,
+    payouts,
+    refunds,
+)
 
 PREFIX = "/ropo-one"
 
@@ -24,4 +33,6 @@ router.include_router(pages.router)
 router.include_router(refunds.router)
 router.include_router(payouts.router)
 router.include_router(chat.router)
+router.include_router(disputes.router)
 router.include_router(api.router)
+router.include_router(dispute_api.router)

@@ -2,7 +2,7 @@
 audit log (FastAPI dependencies).
 
 Tests replace ``get_cases``, ``get_creditors``, ``get_authorizations``, ``get_payments``,
-``get_payment_plans`` and ``get_refunds`` through
+``get_payment_plans``, ``get_refunds``, ``get_disputes`` and ``get_case_letters`` through
 ``app.dependency_overrides``; the audit log is the real one on the test database.
 """
 
@@ -15,14 +15,18 @@ from fastapi import Depends, Request
 from ropo_gateway.audit.model import Channel
 from ropo_gateway.auth.staff_cookies import staff_session_cookie_name
 from ropo_gateway.auth.staff_sessions import StaffSession
+from ropo_gateway.clients.disputes import DisputeClient
+from ropo_gateway.clients.letters import LetterClient
 from ropo_gateway.errors import not_logged_in
 from ropo_gateway.ropo_one.access import CaseGuard, require_role
 from ropo_gateway.ropo_one.creditors import GrpcCreditorDirectory
 from ropo_gateway.ropo_one.ports import (
     AuditSink,
     Authorizations,
+    CaseLetters,
     CaseSource,
     CreditorDirectory,
+    DisputeDesk,
     PaymentLedger,
     PaymentPlans,
     RefundDesk,
@@ -128,3 +132,17 @@ def refund_guard(refunds: RefundsDep, trail: AuditDep) -> RefundGuard:
 
 
 RefundGuardDep = Annotated[RefundGuard, Depends(refund_guard)]
+
+
+def get_disputes(runtime: RuntimeDep) -> DisputeDesk:
+    """Disputes and payment monitoring, over the invoice service's channel."""
+    return DisputeClient(runtime.channels["invoice"], runtime.settings.rpc_timeout_seconds)
+
+
+def get_case_letters(runtime: RuntimeDep) -> CaseLetters:
+    """A debtor's letters and letter consent, over the invoice service's channel."""
+    return LetterClient(runtime.channels["invoice"], runtime.settings.rpc_timeout_seconds)
+
+
+DisputesDep = Annotated[DisputeDesk, Depends(get_disputes)]
+CaseLettersDep = Annotated[CaseLetters, Depends(get_case_letters)]

@@ -58,9 +58,11 @@ from ropo_gateway.ropo_one.authorizations import (
     truthy,
 )
 from ropo_gateway.ropo_one.authorizations import Problem as FormProblem
+from ropo_gateway.ropo_one.case_sections import CaseSources, CaseSourcesDep, load_case_sections
 from ropo_gateway.ropo_one.deps import (
     AuthorizationsDep,
     CasesDep,
+    DisputesDep,
     PageGuardDep,
     PaymentPlansDep,
     PaymentsDep,
@@ -68,7 +70,14 @@ from ropo_gateway.ropo_one.deps import (
     StaffSessionDep,
     staff_token,
 )
+from ropo_gateway.ropo_one.disputes import dispute_url
 from ropo_gateway.ropo_one.login import HOME_PATH
+from ropo_gateway.ropo_one.payment_monitoring import (
+    MonitoringForm,
+    MonitoringInput,
+    MonitoringRefused,
+    start_monitoring,
+)
 from ropo_gateway.ropo_one.payment_plans import PlanRefused, active_plan, cancel_plan
 from ropo_gateway.ropo_one.payments import case_payments
 from ropo_gateway.ropo_one.ports import CaseSource, PaymentLedger, RefundDesk
@@ -87,6 +96,7 @@ CASE_PATH: Final = "/ropo-one/tapaukset/{invoice_id}"
 CONTINUOUS_PATH: Final = CASE_PATH + "/jatkuvat-valtuutukset"
 REVOKE_PATH: Final = CASE_PATH + "/valtuutukset/{authorization_id}/peru"
 PLAN_CANCEL_PATH: Final = CASE_PATH + "/maksusuunnitelma/peru"
+MONITORING_PATH: Final = CASE_PATH + "/maksuvalvonta"
 #: Text fields of the search form and the criterion each one fills.
 FORM_FIELDS: Final = {
     "q": "query",
@@ -341,11 +351,14 @@ async def _case_page(
     case: OpenCase,
     payments: PaymentLedger,
     refunds: RefundDesk,
+    sources: CaseSources,
     *,
     status_code: int = 200,
     form: ContinuousForm | None = None,
     notice: str = "",
     plan_notice: str = "",
+    monitoring: MonitoringForm | None = None,
+    monitoring_notice: str = "",
 ) -> Response:
     """The case page of an allowed read, recorded as one case view."""
     language = staff_translator(request).language
@@ -355,6 +368,15 @@ async def _case_page(
     rows = await _authorization_rows(admin, case) if staff_admin else None
     # *Palautukset*: refunds are Ropo's own business, not shown to creditor users.
     refund_section = await case_refunds(refunds, case.name, shown=staff_admin)
+    # Letters, consent, disputes and *Siirrä maksuvalvontaan* (agents and supervisors).
+    sections = await load_case_sections(
+        sources,
+        session.identity,
+        case,
+        language,
+        monitoring=monitoring,
+        monitoring_notice=monitoring_notice,
+    )
     await guard.viewed(session.identity, case)
     return render(
         request,
@@ -374,6 +396,9 @@ async def _case_page(
         refunds=refund_section,
         refund_url=refund_url,
         plan_notice=plan_notice,
+        sections=sections,
+        dispute_url=dispute_url,
+        monitoring_url=MONITORING_PATH.format(invoice_id=case.name.removeprefix("invoices/")),
         # *Peru maksusuunnitelma*: agents and supervisors, while the plan is in force.
         plan_cancel_url=(
             PLAN_CANCEL_PATH.format(invoice_id=case.name.removeprefix("invoices/"))
@@ -405,6 +430,7 @@ async def case_page(
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
     refunds: RefundsDep,
+    sources: CaseSourcesDep,
     keskustelu: str = "",
 ) -> Response:
     """One case: status, customer type, capital and open capital, debtor, dates, ledger, the
@@ -422,7 +448,7 @@ async def case_page(
     conversation = conversation_name(keskustelu) or ""
     form = ContinuousForm(ContinuousInput(conversation=conversation)) if conversation else None
     return await _case_page(
-        request, session, guard, cases, admin, case, payments, refunds, form=form
+        request, session, guard, cases, admin, case, payments, refunds, sources, form=form
     )
 
 
@@ -441,6 +467,7 @@ async def create_continuous_authorization(
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
     refunds: RefundsDep,
+    sources: CaseSourcesDep,
     csrf_token: Annotated[str, Form()] = "",
     grantee_name: Annotated[str, Form()] = "",
     grantee_national_id: Annotated[str, Form()] = "",
@@ -487,6 +514,7 @@ async def create_continuous_authorization(
             case,
             payments,
             refunds,
+            sources,
             status_code=400,
             form=form,
         )
@@ -506,6 +534,7 @@ async def revoke_authorization(
     authorizations: AuthorizationsDep,
     payments: PaymentsDep,
     refunds: RefundsDep,
+    sources: CaseSourcesDep,
     csrf_token: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
 ) -> Response:
@@ -533,6 +562,7 @@ async def revoke_authorization(
             case,
             payments,
             refunds,
+            sources,
             status_code=400,
             notice=notice,
         )
@@ -552,6 +582,7 @@ async def cancel_payment_plan(
     payments: PaymentsDep,
     plans: PaymentPlansDep,
     refunds: RefundsDep,
+    sources: CaseSourcesDep,
     csrf_token: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     request_id: Annotated[str, Form()] = "",
@@ -582,6 +613,7 @@ async def cancel_payment_plan(
             case,
             payments,
             refunds,
+            sources,
             status_code=400 if refused.code != "not_active" else 409,
             plan_notice=f"one.plan.problem.{refused.code}",
         )
@@ -602,5 +634,78 @@ async def cancel_payment_plan(
         updated,
         payments,
         refunds,
+        sources,
         plan_notice="one.plan.cancelled",
+    )
+
+
+@router.post(MONITORING_PATH)
+async def start_payment_monitoring(
+    request: Request,
+    invoice_id: str,
+    session: StaffSessionDep,
+    cases: CasesDep,
+    guard: PageGuardDep,
+    authorizations: AuthorizationsDep,
+    payments: PaymentsDep,
+    refunds: RefundsDep,
+    sources: CaseSourcesDep,
+    desk: DisputesDep,
+    csrf_token: Annotated[str, Form()] = "",
+    judgment_date: Annotated[str, Form()] = "",
+    judgment_reference: Annotated[str, Form()] = "",
+    request_id: Annotated[str, Form()] = "",
+) -> Response:
+    """*Siirrä maksuvalvontaan*: the case in collection goes to payment monitoring and the
+    letter is sent; the case page again with a notice. Agents and supervisors only
+    (``ACTION_ADMINISTER``)."""
+    if session is None:
+        return render_error(request, "login", 401, session=None, offer_login=True)
+    if not csrf_valid(session, csrf_token):
+        return _refused_csrf(request, session, MONITORING_PATH)
+    language = staff_translator(request).language
+    admin = AuthorizationAdmin(guard, authorizations)
+    typed = MonitoringInput(judgment_date[:40], judgment_reference[:400])
+    key = _idempotency_key(request_id)
+    try:
+        case = await guard.open(session.identity, invoice_id, language, Action.ADMINISTER)
+        if not administers_authorizations(session.identity):
+            raise await guard.refuse(session.identity, case.name, "STAFF_ONLY")
+        today = datetime.now(FINNISH_TIME).date()
+        await start_monitoring(guard, desk, session.identity, case, typed, key, today)
+    except MonitoringRefused as refused:
+        return await _case_page(
+            request,
+            session,
+            guard,
+            cases,
+            admin,
+            case,
+            payments,
+            refunds,
+            sources,
+            status_code=409 if refused.wrong_stage else 400,
+            monitoring=MonitoringForm(typed, refused.problems, key),
+            monitoring_notice="one.monitoring.problem.form.not_in_collection"
+            if refused.wrong_stage
+            else "",
+        )
+    except (ApiError, UpstreamError) as error:
+        return error_page(request, error, session)
+    try:
+        # The page shows the case as it is now: in payment monitoring, the letter sent.
+        fresh = await cases.get_invoice(case.name, language)
+    except UpstreamError as error:
+        return error_page(request, error, session)
+    return await _case_page(
+        request,
+        session,
+        guard,
+        cases,
+        admin,
+        OpenCase(fresh, case.decision),
+        payments,
+        refunds,
+        sources,
+        monitoring_notice="one.monitoring.started",
     )

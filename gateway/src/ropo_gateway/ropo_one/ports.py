@@ -16,7 +16,17 @@ from ropo_gateway.clients.authorization import (
     AuthorizationView,
     GranteeDetails,
 )
+from ropo_gateway.clients.disputes import (
+    AttachmentFile,
+    DisputePage,
+    DisputeResult,
+    DisputeState,
+    MonitoringOrder,
+    MonitoringResult,
+    Resolution,
+)
 from ropo_gateway.clients.invoices import InvoicePage, InvoiceSearch
+from ropo_gateway.clients.letters import LetterConsentView, LetterPage, LetterQuery
 from ropo_gateway.clients.payment_time import PaymentPlanView
 from ropo_gateway.clients.payments import PaymentView
 from ropo_gateway.clients.refunds import (
@@ -157,3 +167,30 @@ class RefundDesk(Protocol):
     async def import_payout_status(
         self, request_id: str, actor: StaffActor, content: bytes
     ) -> PayoutStatusImport: ...
+
+
+class DisputeDesk(Protocol):
+    """Disputes and payment monitoring as Ropo One uses them (``DisputeClient``)."""
+
+    async def list_disputes(
+        self,
+        *,
+        invoice: str = ...,
+        states: Sequence[DisputeState] = ...,
+        page_size: int = ...,
+        page_token: str = ...,
+    ) -> DisputePage: ...
+
+    async def get_dispute_attachment(self, dispute: str, index: int) -> AttachmentFile: ...
+
+    async def resolve_dispute(self, resolution: Resolution) -> DisputeResult: ...
+
+    async def start_payment_monitoring(self, order: MonitoringOrder) -> MonitoringResult: ...
+
+
+class CaseLetters(Protocol):
+    """A debtor's letters and consent to electronic letters, read-only (``LetterClient``)."""
+
+    async def list_letters(self, query: LetterQuery, language_code: str) -> LetterPage: ...
+
+    async def get_letter_consent(self, person: str) -> LetterConsentView: ...

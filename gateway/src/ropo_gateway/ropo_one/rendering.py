@@ -41,6 +41,7 @@ ERROR_PAGES: Final = frozenset(
         "internal",
         "refunds_forbidden",
         "chat_forbidden",
+        "disputes_forbidden",
     }
 )
 

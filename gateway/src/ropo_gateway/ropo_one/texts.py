@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ropo_gateway.i18n import CATALOGUE, DEFAULT_LANGUAGE, Translator
 from ropo_gateway.ropo_one.chat_texts import CHAT_STAFF_TEXTS
+from ropo_gateway.ropo_one.dispute_texts import DISPUTE_STAFF_TEXTS
 from ropo_gateway.ropo_one.refund_texts import REFUND_STAFF_TEXTS
 
 _FI: Final[dict[str, str]] = {
@@ -705,9 +706,24 @@ def _finnish_time() -> tzinfo:
 FINNISH_TIME: Final = _finnish_time()
 
 STAFF_CATALOGUE: Final[Mapping[str, Mapping[str, str]]] = {
-    "fi": {**_FI, **REFUND_STAFF_TEXTS["fi"], **CHAT_STAFF_TEXTS["fi"]},
-    "sv": {**_SV, **REFUND_STAFF_TEXTS["sv"], **CHAT_STAFF_TEXTS["sv"]},
-    "en": {**_EN, **REFUND_STAFF_TEXTS["en"], **CHAT_STAFF_TEXTS["en"]},
+    "fi": {
+        **_FI,
+        **REFUND_STAFF_TEXTS["fi"],
+        **CHAT_STAFF_TEXTS["fi"],
+        **DISPUTE_STAFF_TEXTS["fi"],
+    },
+    "sv": {
+        **_SV,
+        **REFUND_STAFF_TEXTS["sv"],
+        **CHAT_STAFF_TEXTS["sv"],
+        **DISPUTE_STAFF_TEXTS["sv"],
+    },
+    "en": {
+        **_EN,
+        **REFUND_STAFF_TEXTS["en"],
+        **CHAT_STAFF_TEXTS["en"],
+        **DISPUTE_STAFF_TEXTS["en"],
+    },
 }
 
 #: Each language's own name, shown in the language switch in every language.

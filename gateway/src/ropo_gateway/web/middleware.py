@@ -8,7 +8,9 @@ Per request:
 2. **trace** — a SERVER span named ``METHOD /route/template``, continuing an incoming
    ``traceparent``; gRPC client spans become its children. Only the path is
    recorded: query strings can carry authorization codes and state;
-3. **body limit** — a request body above ``max_body_bytes`` gets 413;
+3. **body limit** — a request body above ``max_body_bytes`` (or the larger limit of a route
+   in ``body_limits``, e.g. file uploads) gets 413: JSON for the API, and for pages the
+   readable page ``too_large_page`` renders when one is given;
 4. **security headers** — CSP, nosniff, no referrer, no framing, ``no-store`` for
    everything except static files (pages carry personal data);
 5. **access log** — one JSON line: method, path (no query), route, status, duration;
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 from opentelemetry import trace
@@ -82,15 +84,35 @@ class BodyTooLarge(Exception):
     """The client sent more than the limit (without or despite Content-Length)."""
 
 
+#: A path pattern and the body limit of the requests it matches.
+BodyLimit = tuple[re.Pattern[str], int]
+#: Renders the readable 413 page of a page request (its scope gives the language cookie).
+TooLargePage = Callable[[Scope], bytes]
+
+
 class GatewayMiddleware:
     """See the module docstring."""
 
     def __init__(
-        self, app: ASGIApp, *, headers: list[tuple[bytes, bytes]], max_body_bytes: int
+        self,
+        app: ASGIApp,
+        *,
+        headers: list[tuple[bytes, bytes]],
+        max_body_bytes: int,
+        body_limits: Sequence[BodyLimit] = (),
+        too_large_page: TooLargePage | None = None,
     ) -> None:
         self.app = app
         self.headers = headers
         self.max_body_bytes = max_body_bytes
+        self.body_limits = tuple(body_limits)
+        self.too_large_page = too_large_page
+
+    def _body_limit(self, path: str) -> int:
+        for pattern, limit in self.body_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,13 +147,14 @@ class GatewayMiddleware:
             await send(message)
 
         received = 0
+        body_limit = self._body_limit(path)
 
         async def receive_wrapper() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > body_limit:
                     raise BodyTooLarge()
             return message
 
@@ -140,13 +163,13 @@ class GatewayMiddleware:
         ) as span:
             try:
                 declared = _header(scope, b"content-length")
-                if declared and declared.isdigit() and int(declared) > self.max_body_bytes:
+                if declared and declared.isdigit() and int(declared) > body_limit:
                     raise BodyTooLarge()
                 await self.app(scope, receive_wrapper, send_wrapper)
             except BodyTooLarge:
                 if response_started:
                     raise
-                await self._too_large(send_wrapper)
+                await self._too_large(send_wrapper, scope, path)
             except Exception:
                 # Unexpected: the traceback goes to the log (redacted), the client gets a
                 # generic answer with the request id, never internals.
@@ -159,16 +182,20 @@ class GatewayMiddleware:
                 self._record(span, method, path, route, status, started)
                 reset_request_id(token)
 
-    async def _too_large(self, send: Send) -> None:
-        body = json.dumps(
-            error_body(413, "Request body too large.", reason="REQUEST_TOO_LARGE")
-        ).encode()
+    async def _too_large(self, send: Send, scope: Scope, path: str) -> None:
+        if self.too_large_page is not None and not path.startswith("/api/"):
+            body, content_type = self.too_large_page(scope), b"text/html; charset=utf-8"
+        else:
+            body = json.dumps(
+                error_body(413, "Request body too large.", reason="REQUEST_TOO_LARGE")
+            ).encode()
+            content_type = b"application/json"
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
                     (b"content-length", str(len(body)).encode()),
                 ],
             }
