@@ -55,7 +55,7 @@ import nats
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nats.js.errors import NotFoundError
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from ropo.authorization.v1 import authorization_service_pb2, authorization_service_pb2_grpc
 from ropo.chat.v1 import chat_service_pb2, chat_service_pb2_grpc
 from ropo.invoice.v1 import invoice_pb2, invoice_service_pb2, invoice_service_pb2_grpc
@@ -352,6 +352,28 @@ class Stack:
             )
         return response.invoice
 
+    async def open_invoices_of(self, debtor_party: str) -> list[invoice_pb2.Invoice]:
+        """Every open invoice whose debtor is ``debtor_party``, with its ledger."""
+        found: list[invoice_pb2.Invoice] = []
+        token = ""
+        async with self._channel(self.invoice_addr) as channel:
+            stub = invoice_service_pb2_grpc.InvoiceServiceStub(channel)
+            while True:
+                page: invoice_service_pb2.SearchInvoicesResponse = await stub.SearchInvoices(
+                    invoice_service_pb2.SearchInvoicesRequest(
+                        debtor_party=debtor_party,
+                        open_only=True,
+                        page_size=200,
+                        page_token=token,
+                        view=invoice_service_pb2.INVOICE_VIEW_FULL,
+                    ),
+                    timeout=10,
+                )
+                found.extend(page.invoices)
+                token = page.next_page_token
+                if not token:
+                    return found
+
     def psp(self, method: str, path: str, body: object | None = None) -> httpx.Response:
         """A call to the sandbox PSP's control API (``/psp/control/...``)."""
         with httpx.Client(timeout=15.0) as client:
@@ -490,6 +512,16 @@ class Stack:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def collect(self, invoice: str) -> None:
+        """Run the invoice service's collection for ``invoice`` now, as an operator would
+        (``python -m ropo_invoice collect --invoice …``): letters due today are issued."""
+        _run_to_completion(
+            f"collect-{next(_collect_runs)}",
+            _python("-m", "ropo_invoice", "collect", "--invoice", invoice),
+            self.service_envs["invoice"],
+            self.tmp_dir / "logs",
+        )
+
     def mail(self, to: str) -> list[dict[str, Any]]:
         """E-mail the sandbox's mailbox received for ``to``, newest first."""
         response = httpx.get(f"{self.sandbox_url}/mail/messages", params={"to": to}, timeout=10)
@@ -515,6 +547,7 @@ class Stack:
 
 
 _fresh_numbers = itertools.count(1)
+_collect_runs = itertools.count(1)
 
 
 def reference_payment_file(payments: list[tuple[str, int]], booked: date) -> bytes:
@@ -583,6 +616,15 @@ async def stream_messages(url: str) -> list[bytes]:
         return out
     finally:
         await client.close()
+
+
+def one_page_pdf() -> bytes:
+    """A small, well-formed PDF (an attachment the invoice service's PDF check accepts)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def fresh_demo_invoice(person_id: str, due_in_days: int = 14) -> DemoInvoice:

@@ -34,7 +34,7 @@ from ropo_gateway.app import create_app
 from ropo_gateway.config import GatewaySettings
 from ropo_platform.money_proto import money_from_proto
 from ropo_sandbox.persons import person_by_id
-from ropo_stack import Stack, person_subject
+from ropo_stack import Stack, one_page_pdf, person_subject
 
 pytestmark = pytest.mark.slow
 
@@ -52,6 +52,8 @@ MISSING_PAYMENT = "0" * 32
 MISSING_REFUND_CASE = "00000000-0000-4000-8000-000000000000"
 MISSING_PAYOUT_BATCH = "00000000-0000-4000-8000-000000000001"
 MISSING_CONVERSATION = "00000000-0000-4000-8000-000000000002"
+MISSING_LETTER = "00000000-0000-4000-8000-000000000003"
+MISSING_DISPUTE = "00000000-0000-4000-8000-000000000004"
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
 OBJECT_PARAMETERS = frozenset(
     {
@@ -61,11 +63,14 @@ OBJECT_PARAMETERS = frozenset(
         "refund_case_id",
         "payout_batch_id",
         "conversation_id",
+        "letter_id",
+        "dispute_id",
     }
 )
-#: Path parameters that name no one's object (``/kieli/{code}``: the language).
-NOT_OBJECTS = frozenset({"code"})
-CUSTOMER_PREFIXES = ("/laskut/", "/tilinumero/", "/chat/", "/api/myropo/")
+#: Path parameters that name no one's object (``/kieli/{code}``: the language; ``{index}``:
+#: the position of a file within a dispute, which the dispute's id already names).
+NOT_OBJECTS = frozenset({"code", "index"})
+CUSTOMER_PREFIXES = ("/laskut/", "/tilinumero/", "/chat/", "/viestit/", "/api/myropo/")
 STAFF_PREFIXES = ("/ropo-one/", "/api/ropo-one/")
 
 
@@ -76,6 +81,9 @@ MISSING_IDS = {
     "refund_case_id": MISSING_REFUND_CASE,
     "payout_batch_id": MISSING_PAYOUT_BATCH,
     "conversation_id": MISSING_CONVERSATION,
+    "letter_id": MISSING_LETTER,
+    "dispute_id": MISSING_DISPUTE,
+    "index": "0",
 }
 
 
@@ -175,7 +183,7 @@ def body_for(route: ObjectRoute, csrf: str) -> dict[str, Any]:
             values[name] = grantee.name
         elif "due_date" in lowered:
             values[name] = (date.today() + timedelta(days=7)).isoformat()
-        elif "date" in lowered or "conversation" in lowered:
+        elif "date" in lowered or "conversation" in lowered or lowered.endswith("_amount"):
             continue
         elif "fee" in lowered:
             values[name] = "0.00"
@@ -288,6 +296,22 @@ def start_payment(client: httpx.Client, stack: Stack, invoice_id: str) -> str:
     return str(response.json()["payment"]["id"])
 
 
+def open_dispute(client: httpx.Client, stack: Stack) -> tuple[str, str]:
+    """(invoice id, dispute id): the owner disputes a fresh invoice with a receipt attached."""
+    invoice = stack.run_sync(stack.import_fresh_invoice(OWNER))
+    invoice_id = invoice.name.removeprefix("invoices/")
+    url = f"{stack.gateway_url}/api/myropo/v1/invoices/{invoice_id}/disputes"
+    token = client.get(url).json()["csrf_token"]
+    response = client.post(
+        url,
+        headers={"X-CSRF-Token": token},
+        data={"reason": "Tuote palautettiin kaupalle."},
+        files=[("attachments", ("kuitti.pdf", one_page_pdf(), "application/pdf"))],
+    )
+    assert response.status_code == 201, response.text
+    return invoice_id, str(response.json()["dispute"]["id"])
+
+
 @dataclass
 class Scene:
     invoice_id: str
@@ -296,21 +320,31 @@ class Scene:
     refund_case_id: str
     payout_batch_id: str
     conversation_id: str
+    #: A letter of A's: the invoice's own delivery (its letter id is the invoice's id).
+    letter_id: str
+    #: A's dispute with one attached file, on an invoice of its own (a disputed invoice is
+    #: on hold, which the other routes of the matrix should not see).
+    disputed_invoice_id: str
+    dispute_id: str
     stranger_invoice_id: str
     stranger: httpx.Client
     revoked: httpx.Client
     creditor_user: httpx.Client
     creditor_user_id: str
 
-    def ids(self) -> dict[str, str]:
-        """Person A's objects, by path parameter."""
+    def ids(self, route: ObjectRoute | None = None) -> dict[str, str]:
+        """Person A's objects, by path parameter (a dispute's route names its own invoice)."""
+        disputed = route is not None and "{dispute_id}" in route.path
         return {
-            "invoice_id": self.invoice_id,
+            "invoice_id": self.disputed_invoice_id if disputed else self.invoice_id,
+            "dispute_id": self.dispute_id,
+            "index": "0",
             "authorization_id": self.authorization_id,
             "payment_id": self.payment_id,
             "refund_case_id": self.refund_case_id,
             "payout_batch_id": self.payout_batch_id,
             "conversation_id": self.conversation_id,
+            "letter_id": self.letter_id,
         }
 
 
@@ -332,6 +366,10 @@ def scene(stack: Stack) -> Iterator[Scene]:
         refund_case_id, payout_batch_id = paid_out_refund(owner, stack)
         conversation = stack.run_sync(stack.start_chat(OWNER))
         to_revoke = authorize(owner, stack, invoice_id, REVOKED)
+        # A opens the letter the matrix names (the invoice's own, in A's Viestikeskus).
+        own_letter = owner.get(f"{stack.gateway_url}/viestit/{invoice_id}/{invoice_id}")
+        assert own_letter.status_code == 200, own_letter.text
+        disputed_invoice_id, dispute_id = open_dispute(owner, stack)
         # C could open the invoice while authorized ...
         assert revoked.get(f"{stack.gateway_url}/laskut/{invoice_id}").status_code == 200
         revoke = owner.post(
@@ -348,6 +386,9 @@ def scene(stack: Stack) -> Iterator[Scene]:
             refund_case_id=refund_case_id,
             payout_batch_id=payout_batch_id,
             conversation_id=conversation.removeprefix("conversations/"),
+            letter_id=invoice_id,
+            disputed_invoice_id=disputed_invoice_id,
+            dispute_id=dispute_id,
             stranger_invoice_id=stranger_invoice.name.removeprefix("invoices/"),
             stranger=stranger,
             revoked=revoked,
@@ -408,7 +449,7 @@ def test_another_person_gets_not_found_and_an_audit_record(stack: Stack, scene: 
     problems: list[str] = []
     routes = [route for route in object_routes(stack) if route.path.startswith(CUSTOMER_PREFIXES)]
     for route in routes:
-        ids = scene.ids()
+        ids = scene.ids(route)
         missing = dict(MISSING_IDS)
         problems += _check(stack, scene.stranger, actor, route, csrf, ids, missing)
         if "{authorization_id}" in route.path:
@@ -441,7 +482,7 @@ def test_a_revoked_authorized_person_gets_not_found_and_an_audit_record(
             actor,
             route,
             csrf,
-            scene.ids(),
+            scene.ids(route),
             MISSING_IDS,
         )
     assert not problems, "\n".join(problems)
@@ -461,7 +502,7 @@ def test_another_creditors_user_gets_not_found_and_an_audit_record(
             scene.creditor_user_id,
             route,
             csrf,
-            scene.ids(),
+            scene.ids(route),
             MISSING_IDS,
         )
     assert not problems, "\n".join(problems)
