@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-from ropo_platform.errors import Aborted, NotFound
+from ropo_platform.errors import Aborted, FailedPrecondition, NotFound
 from ropo_platform.logging import get_logger
 from ropo_platform.national_id import NationalId
 from ropo_platform.pagination import (
@@ -586,7 +586,10 @@ class AuthorizationHandlers:
 
         A ``Conflict`` (concurrent first calls with one id, or a concurrent change of the
         same authorization) is retried with a fresh unit of work, which then sees the
-        winner: the stored response, or the new state.
+        winner: the stored response, or the new state. A refusal because of the state is
+        checked against the request log once more: a concurrent first call with the same
+        id may have committed between the look-up and the work, and its answer is the
+        answer (not "already authorized").
         """
         for _ in range(_ATTEMPTS):
             try:
@@ -600,4 +603,10 @@ class AuthorizationHandlers:
                     return result
             except Conflict:
                 continue
+            except FailedPrecondition:
+                async with self._uow(read_only=True) as uow:
+                    stored = await uow.requests.find(method, request_id, fingerprint)
+                if stored is None:
+                    raise
+                return decode(stored)
         raise Aborted(message="a concurrent change won; retry the request")
